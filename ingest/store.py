@@ -1,0 +1,213 @@
+"""The on-disk index: versioned folders under ``$QBANK_HOME/index`` switched atomically.
+
+Layout::
+
+    index/CURRENT            name of the live version (replaced with os.replace)
+    index/v-<stamp>/         manifest.json, items.jsonl, passages.jsonl,
+                             dense.faiss, dense_rows.npy, bm25_question/, bm25_answer/
+
+A build writes a fresh ``tmp-*`` folder, fsyncs it, renames it to ``v-*`` and only
+then points ``CURRENT`` at it, so a process killed at any moment leaves the previous
+index readable. The manifest records how the index was built; loading with other
+settings fails with a message that says how to rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.items import Passage, QAItem
+from ingest.keyword import KeywordIndex
+
+FORMAT_VERSION = 1
+REBUILD_HINT = "run `qbank ingest --rebuild` to rebuild it"
+
+
+class IndexUnavailable(Exception):
+    """The index is missing, corrupt, or was built with other settings."""
+
+
+
+
+@dataclass
+class Index:
+    """A loaded index: items, passages, the dense FAISS index and the keyword index."""
+
+    folder: Path
+    manifest: dict
+    items: list[QAItem]
+    passages: list[Passage]
+    dense: object               # faiss.Index
+    dense_rows: np.ndarray      # item position of each dense vector
+    keyword: KeywordIndex
+
+    @property
+    def by_id(self) -> dict[str, QAItem]:
+        cache = self.__dict__.get("_by_id")
+        if cache is None:
+            cache = self.__dict__["_by_id"] = {it.id: it for it in self.items}
+        return cache
+
+    def position(self, item_id: str) -> int:
+        pos = self.__dict__.get("_pos")
+        if pos is None:
+            pos = self.__dict__["_pos"] = {it.id: i for i, it in enumerate(self.items)}
+        return pos[item_id]
+
+
+def build_dense(vectors: np.ndarray, flat_max: int):
+    """Exact inner-product search up to ``flat_max`` vectors, HNSW above (recall checked by the bench)."""
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) <= flat_max:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def write(root: Path, manifest: dict, items: list[QAItem], passages: list[Passage], dense, dense_rows: np.ndarray,
+          keyword: KeywordIndex) -> Path:
+    """Write a new index version and switch ``CURRENT`` to it atomically; returns the new folder."""
+    import faiss
+
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f"tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        with open(tmp / "items.jsonl", "w", encoding="utf-8") as f:
+            for it in items:
+                f.write(json.dumps(it.to_dict(), ensure_ascii=False) + "\n")
+        with open(tmp / "passages.jsonl", "w", encoding="utf-8") as f:
+            for p in passages:
+                f.write(json.dumps({"item_id": p.item_id, "index": p.index, "text": p.text}, ensure_ascii=False) + "\n")
+        faiss.write_index(dense, str(tmp / "dense.faiss"))
+        np.save(tmp / "dense_rows.npy", dense_rows.astype(np.int32))
+        keyword.save(tmp)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        _fsync_tree(tmp)
+        final = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        os.rename(tmp, final)
+        pointer = root / f"CURRENT.tmp-{os.getpid()}"
+        with open(pointer, "w", encoding="utf-8") as f:
+            f.write(final.name)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(pointer, root / "CURRENT")
+        _fsync_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _prune(root, keep={final.name})
+    return final
+
+
+def current(root: Path) -> Path | None:
+    try:
+        name = (root / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    folder = root / name
+    return folder if folder.is_dir() else None
+
+
+def read_manifest(root: Path) -> dict | None:
+    folder = current(root)
+    if folder is None:
+        return None
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def load(root: Path, embedding_model: str | None = None) -> Index:
+    """Load the live index.
+
+    Raises:
+        IndexUnavailable: no index, a corrupt one, or one built with another embedding model.
+    """
+    import faiss
+
+    folder = current(root)
+    if folder is None:
+        raise IndexUnavailable(f"no index at {root}; run `qbank ingest` to build it")
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexUnavailable(f"index at {folder} has format {manifest.get('format_version')!r}, this qbank reads "
+                              f"{FORMAT_VERSION}; {REBUILD_HINT}")
+        if embedding_model and manifest.get("embedding_model") != embedding_model:
+            raise IndexUnavailable(
+                f"index was built with embedding model {manifest.get('embedding_model')!r} but the setting is "
+                f"{embedding_model!r}; {REBUILD_HINT} (or set QBANK_EMBEDDING_MODEL={manifest.get('embedding_model')})")
+        with open(folder / "items.jsonl", encoding="utf-8") as f:
+            items = [QAItem.from_dict(json.loads(line)) for line in f]
+        with open(folder / "passages.jsonl", encoding="utf-8") as f:
+            passages = [Passage(**json.loads(line)) for line in f]
+        dense = faiss.read_index(str(folder / "dense.faiss"))
+        rows = np.load(folder / "dense_rows.npy")
+        keyword = KeywordIndex.load(folder)
+    except IndexUnavailable:
+        raise
+    except Exception as exc:  # any damage to any file of the index
+        raise IndexUnavailable(f"index at {folder} is corrupt or unreadable ({type(exc).__name__}: {exc}); {REBUILD_HINT}") from None
+    if len(items) != manifest.get("items") or dense.ntotal != len(rows) or dense.d != manifest.get("dim"):
+        raise IndexUnavailable(f"index at {folder} is inconsistent (counts differ from its manifest); {REBUILD_HINT}")
+    return Index(folder, manifest, items, passages, dense, rows, keyword)
+
+
+def _prune(root: Path, keep: set[str]) -> None:
+    """Remove old versions and stale temp folders, keeping the live one and the one before it."""
+    versions = sorted(p for p in root.glob("v-*") if p.is_dir())
+    live = current(root)
+    keep = set(keep) | ({live.name} if live else set())
+    older = [p for p in versions if p.name not in keep]
+    for p in older[:-1]:
+        shutil.rmtree(p, ignore_errors=True)
+    for p in root.glob("tmp-*"):
+        pid = p.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+    for p in root.glob("CURRENT.tmp-*"):
+        p.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+    for path in [folder, *[p for p in folder.rglob("*") if p.is_dir()]]:
+        _fsync_dir(path)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,1 @@
+"""Mock interview: grading against reference answers, sessions and spaced repetition."""

@@ -1,0 +1,1 @@
+"""User interfaces: the ``qbank`` command line and the Gradio app."""

@@ -1,0 +1,146 @@
+"""The ``qbank`` command line: ingest, list, search, ask, eval, grade, interview, serve.
+
+Heavy modules are imported inside each command so ``qbank --help`` starts instantly.
+Every expected failure prints ``qbank: error: ...`` and exits 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+class CliError(Exception):
+    """An error to show the user as one clear line."""
+
+
+def _settings(args):
+    from ingest.settings import Settings
+
+    overrides = {}
+    if getattr(args, "llm", None):
+        overrides["llm_backend"] = args.llm
+    return Settings.load(**overrides)
+
+
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def cmd_ingest(args) -> int:
+    from ingest.pipeline import ingest
+
+    settings = _settings(args)
+    report = ingest(settings, [Path(p) for p in args.paths], rebuild=args.rebuild)
+    for name, reason in report.errors:
+        print(f"qbank: skipped {name}: {reason}", file=sys.stderr)
+    if report.items:
+        print(f"indexed {report.items} items from {report.files} files in {report.seconds:.1f}s "
+              f"({report.embedded} passages embedded, {report.reused} from cache) -> {settings.index_root}")
+    return 0 if report.items and not report.errors else (1 if report.items else 2)
+
+
+def cmd_list(args) -> int:
+    from rag.library import Library
+
+    lib = Library(_settings(args))
+    items = lib.items(doc=args.doc, topic=args.topic)
+    if args.json:
+        _print_json([it.public() for it in items])
+        return 0
+    for it in items:
+        where = f"{it.file}:{it.lines[0]}-{it.lines[1]}" if it.lines else (f"{it.file} p.{it.page}" if it.page else it.file)
+        print(f"{it.id:<32} {it.question[:60]:<60} {where}")
+    print(f"{len(items)} items", file=sys.stderr)
+    return 0
+
+
+def cmd_search(args) -> int:
+    from rag.retrieve import QueryError, Searcher
+
+    searcher = Searcher(_settings(args))
+    if args.query == "-":
+        for line in sys.stdin:
+            line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            try:
+                _print_json(searcher.search(line, k=args.k).public())
+            except QueryError as exc:
+                _print_json({"query": line, "error": str(exc), "abstained": True, "results": []})
+        return 0
+    result = searcher.search(args.query, k=args.k)
+    if args.json:
+        _print_json(result.public())
+        return 0
+    if result.abstained:
+        print("题库中没有直接覆盖这个问题。最接近的问题：" if True else "")
+    for n, hit in enumerate(result.hits, 1):
+        it = hit.item
+        where = f"{it.file}:{it.lines[0]}-{it.lines[1]}" if it.lines else it.file
+        also = f"  (also {', '.join(hit.also_in)})" if hit.also_in else ""
+        print(f"[{n}] {hit.score:.3f} {it.id}  {it.question}  ({it.doc}, {where}){also}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qbank", description="Cited answers and mock interviews from AI/ML interview question banks.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="index the bundled corpus, plus banks at PATH (files or folders)")
+    s.add_argument("paths", nargs="*", metavar="PATH")
+    s.add_argument("--rebuild", action="store_true", help="re-embed everything, ignoring the cache")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("list", help="list every indexed question")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--doc", help="only this document (title or file name)")
+    s.add_argument("--topic", help="only this topic")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("search", help="search the banks (QUERY '-' reads one query per line from stdin)")
+    s.add_argument("query", metavar="QUERY")
+    s.add_argument("-k", type=int, default=None, help="number of results")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_search)
+
+    for extra in _EXTRA_COMMANDS:
+        extra(sub)
+    return p
+
+
+_EXTRA_COMMANDS: list = []
+
+
+def register(fn):
+    """Let other modules of the ``ui`` package add sub-commands (see ``ui/commands.py``)."""
+    _EXTRA_COMMANDS.append(fn)
+    return fn
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ui import commands  # noqa: F401  (registers ask/eval/grade/interview/serve)
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("qbank: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the CLI edge: one clear line, never a traceback
+        from ingest.store import IndexUnavailable
+        from rag.retrieve import QueryError
+
+        if isinstance(exc, (CliError, QueryError, IndexUnavailable, ValueError, ImportError, OSError)):
+            print(f"qbank: error: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
