@@ -50,6 +50,7 @@ class Settings:
     llm_api_key_env: str = "OPENAI_API_KEY"
     llm_timeout: float = 30.0
     llm_temperature: float = 0.2
+    llm_max_tokens: int = 512      # longest LLM reply (tokens)
     # interview
     max_answer_chars: int = 4_000
     profile: str = "default"
