@@ -26,8 +26,8 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _NUMBERED = re.compile(
-    r"^(?:第\s*)?(?P<num>\d{1,5}|[一二三四五六七八九十百零两]{1,4})\s*"
-    r"(?:[.．、](?!\d)|题[.、：:]?|[)）])\s*(?P<text>\S.*?)\s*$")
+    r"^(?:第\s*)?(?P<open>[(（]\s*)?(?P<num>\d{1,5}|[一二三四五六七八九十百零两]{1,4})\s*"
+    r"(?(open)[)）]|(?:[.．、](?!\d)|题[.、：:]?|[)）]))\s*(?P<text>\S.*?)\s*$")
 _BOLD_WRAP = re.compile(r"^\*\*(?P<inner>.+?)\*\*\s*$")
 _TOC_HEAD = re.compile(r"^\s{0,3}(?:#{1,6}\s*)?\**\s*(目\s*录|contents|table of contents)\s*\**\s*[:：]?\s*$", re.I)
 _TOC_ENTRY = re.compile(r"^\s*(?:[-*+]\s+)?(?:\[(?P<link>[^\]]+)\]\([^)]*\)|(?P<text>\S.*?))\s*$")
@@ -69,6 +69,7 @@ class _Cand:
     text: str
     style: str
     quality: float
+    chapter: int = 0   # headings above this heading level seen so far (numbering may restart per chapter)
 
 
 def parse_number(token: str) -> int | None:
@@ -172,12 +173,17 @@ def _level(line: str) -> int:
 
 def _candidates(lines: list[str], fenced: list[bool], toc_lines: set[int], toc_titles: set[str]) -> list[_Cand]:
     cands: list[_Cand] = []
+    seen_levels = [0] * 7   # headings seen so far, by level
     for i, line in enumerate(lines):
         if fenced[i] or i in toc_lines or not line.strip():
             continue
         heading = _HEADING.match(line)
+        chapter = 0
         if heading:
-            body, style = heading.group(2).strip(), f"h{len(heading.group(1))}"
+            level = len(heading.group(1))
+            chapter = sum(seen_levels[1:level])
+            seen_levels[level] += 1
+            body, style = heading.group(2).strip(), f"h{level}"
         elif len(line) - len(line.lstrip(" \t")) > 3:
             continue
         else:
@@ -195,7 +201,8 @@ def _candidates(lines: list[str], fenced: list[bool], toc_lines: set[int], toc_t
         if not text:
             continue
         style += "-cn" if not m.group("num").isdigit() else ""
-        cands.append(_Cand(i, number, text, style, _quality(lines, i, text, style, toc_titles)))
+        style += "-paren" if m.group("open") else ""
+        cands.append(_Cand(i, number, text, style, _quality(lines, i, text, style, toc_titles), chapter))
     # a numbered line whose number and title recur later is a table-of-contents entry
     seen: dict[tuple[int, str], int] = {}
     toc_like: set[int] = set()
@@ -237,17 +244,27 @@ def _best_chain(lines, fenced, toc_lines, toc_titles) -> list[_Cand]:
     best_score = float("-inf")
     for cands in by_style.values():
         chain, score = _chain_dp(cands)
-        if len(chain) >= 2 and score > best_score:
+        lone_question = (len(chain) == 1 and chain[0].style.startswith("h")
+                         and chain[0].text.rstrip("*").rstrip().endswith(("？", "?")))
+        if (len(chain) >= 2 or lone_question) and score > best_score:
             best_chain, best_score = chain, score
     return best_chain
 
 
 def _chain_dp(cands: list[_Cand]) -> tuple[list[_Cand], float]:
-    """Best chain of strictly increasing numbers (steps of 1 preferred, at most 3), candidates in line order."""
+    """Best chain of strictly increasing numbers (steps of 1 preferred, at most 3), candidates in line order.
+
+    Numbering may restart at 1 after a heading of a higher level (``## 第二章`` then ``### 1.``).
+    """
     best: list[float] = []
     back: list[int] = []
     last_by_number: dict[int, list[int]] = {}
+    chapter, best_in_chapter, best_before = 0, -1, -1   # indexes into best (-1: none)
     for i, c in enumerate(cands):
+        if c.chapter != chapter:
+            if best_in_chapter != -1 and (best_before == -1 or best[best_in_chapter] > best[best_before]):
+                best_before = best_in_chapter
+            chapter, best_in_chapter = c.chapter, -1
         start = 2 + c.quality + (1.0 if c.number == 1 else -min(c.number - 1, 5))
         score, prev = start, -1
         for step in (1, 2, 3):
@@ -255,9 +272,13 @@ def _chain_dp(cands: list[_Cand]) -> tuple[list[_Cand], float]:
                 s = best[j] + 2 + c.quality - 2.5 * (step - 1)
                 if s > score:
                     score, prev = s, j
+        if c.number == 1 and best_before != -1 and best[best_before] + 2 + c.quality - 0.5 > score:
+            score, prev = best[best_before] + 2 + c.quality - 0.5, best_before
         best.append(score)
         back.append(prev)
         last_by_number.setdefault(c.number, []).append(i)
+        if best_in_chapter == -1 or score > best[best_in_chapter]:
+            best_in_chapter = i
     if not best:
         return [], float("-inf")
     end = max(range(len(best)), key=best.__getitem__)
