@@ -44,7 +44,7 @@ class LLMTimeout(TimeoutError):
     """The model sent nothing for longer than ``llm_timeout`` seconds."""
 
 
-def check_llm_settings(settings: Settings) -> None:
+def check_llm_settings(settings: Settings, api_key: str | None = None) -> None:
     """Fail fast, before any model loads or request goes out, when settings are incomplete.
 
     Raises:
@@ -60,20 +60,23 @@ def check_llm_settings(settings: Settings) -> None:
         raise LLMConfigError(f"llm_backend is {backend!r} but llm_model is empty: set QBANK_LLM_MODEL to {hint}.")
     if settings.llm_timeout <= 0:
         raise LLMConfigError(f"llm_timeout must be > 0 seconds, got {settings.llm_timeout!r}.")
-    if backend == "openai" and not settings.llm_base_url and not os.environ.get(settings.llm_api_key_env):
+    if backend == "openai" and not settings.llm_base_url and not (api_key or os.environ.get(settings.llm_api_key_env)):
         raise LLMConfigError(
             f"llm_backend 'openai' needs an API key in the environment variable {settings.llm_api_key_env} "
             f"(setting llm_api_key_env), or llm_base_url pointing at a local OpenAI-compatible server.")
 
 
-def make_chat_model(settings: Settings) -> BaseChatModel:
+def make_chat_model(settings: Settings, api_key: str | None = None) -> BaseChatModel:
     """Build the chat model the settings describe (``llm_backend`` must not be ``none``).
+
+    ``api_key`` (openai backend) replaces the key from the environment: the app passes a key a
+    user typed for their browser session only.
 
     Raises:
         LLMConfigError: incomplete settings or a local model that cannot be loaded.
         ImportError: the backend's package is not installed (the message says which).
     """
-    check_llm_settings(settings)
+    check_llm_settings(settings, api_key)
     backend = settings.llm_backend
     if backend == "none":
         raise LLMConfigError("llm_backend is 'none': set QBANK_LLM_BACKEND (openai, ollama, local) or pass --llm.")
@@ -81,7 +84,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         return EchoChatModel()
     try:
         if backend == "openai":
-            return _openai(settings)
+            return _openai(settings, api_key)
         if backend == "ollama":
             return _ollama(settings)
         return _local(settings)
@@ -90,11 +93,11 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
                           f"pip install {_PACKAGES[backend]}") from None
 
 
-def _openai(settings: Settings) -> BaseChatModel:
+def _openai(settings: Settings, api_key: str | None = None) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     # local servers (vLLM, llama.cpp, Ollama /v1) accept any key
-    key = os.environ.get(settings.llm_api_key_env) or "not-needed"
+    key = api_key or os.environ.get(settings.llm_api_key_env) or "not-needed"
     return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url or None, api_key=key,
                       timeout=settings.llm_timeout, max_retries=0, temperature=settings.llm_temperature,
                       max_tokens=settings.llm_max_tokens, use_responses_api=False)
