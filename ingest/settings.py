@@ -59,6 +59,7 @@ class Settings:
     upload_max_mb: int = 20
     auth_user: str = ""
     auth_password_env: str = "QBANK_PASSWORD"
+    ui_concurrency: int = 8        # app events run at once (the rest queue); 20+ chat sessions share them
 
     def __post_init__(self) -> None:
         if self.llm_backend not in LLM_BACKENDS:
