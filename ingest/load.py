@@ -2,8 +2,8 @@
 
 Text files keep their exact lines so citations point into the file the user opens.
 DOCX and HTML are rendered to markdown-like lines (headings become ``#``); PDF
-keeps its page of each line. Every failure is a :class:`LoadError` naming the
-file and the reason, never a traceback.
+keeps its page of each line (see :mod:`ingest.formats`). Every failure is a
+:class:`LoadError` naming the file and the reason, never a traceback.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ import hashlib
 import re
 from pathlib import Path
 
+from ingest.formats import FormatError, docx_lines, html_lines, pdf_lines, split_lines
 from ingest.items import SourceDoc
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 SUFFIXES = TEXT_SUFFIXES | {".pdf", ".docx", ".html", ".htm"}
 MAX_BYTES = 50 * 1024 * 1024
-_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+IGNORED_NAMES = {"titles.json"}   # display titles beside a bank, read by the pipeline
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
@@ -41,14 +42,19 @@ def find_files(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     for p in paths:
         p = Path(p).expanduser()
         if p.is_dir():
-            found.extend(f for f in sorted(p.rglob("*")) if f.is_file() and f.suffix.lower() in SUFFIXES
-                         and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            for f in sorted(p.rglob("*")):
+                if not f.is_file() or f.name in IGNORED_NAMES or any(
+                        part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                if f.suffix.lower() in SUFFIXES:
+                    found.append(f)
+                else:
+                    skipped.append((str(f), _unsupported(f)))
         elif p.is_file():
             if p.suffix.lower() in SUFFIXES:
                 found.append(p)
             else:
-                skipped.append((p.name, f"unsupported file type {p.suffix or '(none)'!r}; "
-                                        f"supported: {', '.join(sorted(SUFFIXES))}"))
+                skipped.append((str(p), _unsupported(p)))
         else:
             skipped.append((str(p), "no such file or folder"))
     seen, unique = set(), []
@@ -60,36 +66,97 @@ def find_files(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     return unique, skipped
 
 
+def _unsupported(path: Path) -> str:
+    return f"unsupported file type {path.suffix.lower() or '(none)'!r}; supported: {', '.join(sorted(SUFFIXES))}"
+
+
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
 def decode_text(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
-    """Decode bank text: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030/GBK or a detected one.
+    """Decode bank text: a BOM (UTF-8/16/32), else UTF-8, else GB18030/GBK, else a detected encoding.
+
+    GB18030 decodes almost any byte string, so it is taken first only when the result is
+    mostly common Chinese; otherwise charset-normalizer's guess wins (Big5, Shift-JIS, cp1252…).
 
     Raises:
         LoadError: for binary content or text in no recognisable encoding.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    sample = data[:65536]
-    if b"\x00" in sample:
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError as exc:
+                raise LoadError(path, f"text starts with a {codec.upper()} byte-order mark but is not valid "
+                                      f"{codec.upper()} (byte {exc.start}); save it again as UTF-8") from None
+    utf16 = _bomless_utf16(data)
+    if utf16:
+        return utf16
+    if b"\x00" in data[:65536]:
         raise LoadError(path, "looks like a binary file (NUL bytes), not text")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-        if _plausible(text):
-            return text, "gb18030"
-    except UnicodeDecodeError:
-        pass
+        text = data.decode("utf-8", errors="replace")
+        broken = text.count("\ufffd") - data.count("\ufffd".encode())
+        if broken <= max(1, len(text) // 1000):   # UTF-8 with a stray bad byte (e.g. cut mid-character)
+            return text, "utf-8"
+    gb = _try_decode(data, "gb18030")
+    if gb is not None and _plausible(gb) and _common_chinese(gb) >= 0.6:
+        return gb, "gb18030"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is not None and _plausible(str(best)):
         return str(best), best.encoding
-    raise LoadError(path, "text is in no encoding qbank recognises (tried UTF-8, GB18030 and detection); "
-                          "save it as UTF-8")
+    if gb is not None and _plausible(gb):
+        return gb, "gb18030"
+    raise LoadError(path, "text is in an unknown encoding (not UTF-8, UTF-16, GBK/GB18030 or any encoding "
+                          "charset-normalizer recognises); save it as UTF-8")
+
+
+def _try_decode(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 without a BOM: NUL bytes, and one byte order gives ASCII/CJK text."""
+    if len(data) < 4 or len(data) % 2 or b"\x00" not in data[:4096]:
+        return None
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = _try_decode(data, codec)
+        if text is not None and _plausible(text) and _textlike(text) >= 0.9:
+            return text, codec
+    return None
+
+
+def _textlike(text: str) -> float:
+    """Share of characters that are printable ASCII, whitespace, CJK or CJK punctuation."""
+    sample = text[:20000]
+    ok = sum(1 for ch in sample if " " <= ch <= "~" or ch in "\t\r\n" or "\u4e00" <= ch <= "\u9fff"
+             or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
+    return ok / max(1, len(sample))
+
+
+def _common_chinese(text: str) -> float:
+    """Share of non-ASCII characters that are GB2312 punctuation or level-1 (common) hanzi."""
+    sample = [ch for ch in text[:20000] if ord(ch) > 127]
+    if not sample:
+        return 1.0
+    common = 0
+    for ch in sample:
+        try:
+            lead = ch.encode("gb2312")[0]
+        except UnicodeEncodeError:
+            continue
+        common += 0xA1 <= lead <= 0xA9 or 0xB0 <= lead <= 0xD7
+    return common / len(sample)
 
 
 def _plausible(text: str) -> bool:
@@ -98,11 +165,6 @@ def _plausible(text: str) -> bool:
         return True
     bad = sum(1 for ch in text[:20000] if (ord(ch) < 32 and ch not in "\t\r\n\f") or 0xE000 <= ord(ch) <= 0xF8FF)
     return bad / min(len(text), 20000) < 0.01
-
-
-def split_lines(text: str) -> list[str]:
-    """Split on line ends the way editors number lines (not ``str.splitlines``, which also splits on \\x0c)."""
-    return _LINE_SPLIT.split(text)
 
 
 def load(path: str | Path, max_bytes: int = MAX_BYTES) -> SourceDoc:
@@ -122,26 +184,32 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES) -> SourceDoc:
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if not data:
+        raise LoadError(path, "file is empty (0 bytes)")
     if not data.strip():
-        raise LoadError(path, "file is empty")
+        raise LoadError(path, "file is empty (only whitespace)")
     sha = hashlib.sha256(data).hexdigest()
     pages: tuple[int, ...] = ()
     encoding = ""
     has_lines = True
-    if suffix in TEXT_SUFFIXES:
-        text, encoding = decode_text(data, path)
-        lines = split_lines(text)
-        fmt = "txt" if suffix == ".txt" else "md"
-    elif suffix == ".pdf":
-        lines, page_list = _pdf_lines(path)
-        pages, fmt, has_lines = tuple(page_list), "pdf", False
-    elif suffix == ".docx":
-        lines, fmt, has_lines = _docx_lines(path), "docx", False
-    else:
-        text, encoding = decode_text(data, path)
-        lines, fmt, has_lines = _html_lines(text), "html", False
+    try:
+        if suffix in TEXT_SUFFIXES:
+            text, encoding = decode_text(data, path)
+            lines = split_lines(text)
+            fmt = "txt" if suffix == ".txt" else "md"
+        elif suffix == ".pdf":
+            lines, page_list = pdf_lines(path)
+            pages, fmt, has_lines = tuple(page_list), "pdf", False
+        elif suffix == ".docx":
+            lines, fmt, has_lines = docx_lines(path), "docx", False
+        else:
+            text, encoding = decode_text(data, path)
+            lines, fmt, has_lines = html_lines(text), "html", False
+    except FormatError as exc:
+        raise LoadError(path, str(exc)) from None
     if not any(line.strip() for line in lines):
-        raise LoadError(path, "no text found in the file" + (" (a scanned PDF needs OCR first)" if suffix == ".pdf" else ""))
+        hint = {".pdf": " (a scanned PDF needs OCR first)"}.get(suffix, " (only whitespace)" if fmt in ("md", "txt") else "")
+        raise LoadError(path, "no text found in the file" + hint)
     return SourceDoc(path=str(path.resolve()), file=path.name, title=doc_title(lines, path.stem),
                      lines=tuple(lines), fmt=fmt, has_lines=has_lines, pages=pages, sha256=sha, encoding=encoding)
 
@@ -162,86 +230,3 @@ def doc_title(lines: list[str] | tuple[str, ...], fallback: str) -> str:
             return text
     return fallback.replace("_", " ")
 
-
-def _pdf_lines(path: Path) -> tuple[list[str], list[int]]:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
-    try:
-        reader = PdfReader(str(path))
-        lines: list[str] = []
-        pages: list[int] = []
-        for number, page in enumerate(reader.pages, start=1):
-            for line in split_lines(page.extract_text() or ""):
-                lines.append(line)
-                pages.append(number)
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoadError(path, f"PDF is corrupt or truncated ({type(exc).__name__}: {exc})") from None
-    return lines, pages
-
-
-def _docx_lines(path: Path) -> list[str]:
-    import zipfile
-
-    try:
-        import docx
-
-        document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise LoadError(path, f"DOCX is corrupt or truncated ({type(exc).__name__})") from None
-    except Exception as exc:  # python-docx raises assorted errors on damaged packages
-        raise LoadError(path, f"DOCX cannot be opened ({type(exc).__name__}: {exc})") from None
-    lines: list[str] = []
-    for para in document.paragraphs:
-        text = para.text.strip()
-        if not text:
-            continue
-        style = (para.style.name if para.style is not None else "") or ""
-        m = re.match(r"(?:Heading|标题)\s*(\d)", style)
-        if m:
-            lines.append("#" * min(int(m.group(1)), 6) + " " + text)
-        elif style.lower() == "title":
-            lines.append("# " + text)
-        elif "List" in style:
-            lines.append("- " + text)
-        else:
-            lines.append(text)
-        lines.append("")
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" | ".join(cell.text.strip() for cell in row.cells))
-        lines.append("")
-    return lines
-
-
-def _html_lines(text: str) -> list[str]:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(["script", "style", "noscript"]):
-        tag.decompose()
-    root = soup.body or soup
-    lines: list[str] = []
-    blocks = root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "dt", "dd", "tr", "blockquote"])
-    for el in blocks:
-        if el.find_parent(["pre", "li", "blockquote"]) is not None and el.name != "li":
-            continue
-        if el.name == "pre":
-            lines += ["```"] + split_lines(el.get_text().rstrip("\n")) + ["```", ""]
-            continue
-        if el.name == "li" and el.find(["p"]):
-            continue
-        content = " ".join(el.get_text(" ").split())
-        if not content:
-            continue
-        if el.name[0] == "h" and el.name[1:].isdigit():
-            lines += ["#" * int(el.name[1]) + " " + content, ""]
-        elif el.name == "li":
-            lines.append("- " + content)
-        elif el.name == "tr":
-            lines.append(" | ".join(" ".join(c.get_text(" ").split()) for c in el.find_all(["td", "th"])))
-        else:
-            lines += [content, ""]
-    if not lines:
-        lines = [ln for ln in split_lines(root.get_text("\n"))]
-    return lines

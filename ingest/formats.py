@@ -1,0 +1,195 @@
+"""Render PDF, DOCX and HTML banks into markdown-like lines the segmenter reads.
+
+* PDF: the text of each page (pypdf), with the page of every line.
+* DOCX: paragraphs and tables in document order; ``Heading N`` styles become ``#``
+  headings, and Word's automatic numbering is written out (``1.``, ``一、``, ``（1）``)
+  because the numbers are not part of the paragraph text.
+* HTML: converted to markdown with markdownify (headings, lists, ``<pre>`` as fences).
+
+Every failure raises :class:`FormatError` with a reason; :mod:`ingest.load` adds the file name.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zipfile
+from pathlib import Path
+
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_CN = "零一二三四五六七八九"
+
+
+class FormatError(Exception):
+    """The file's content cannot be rendered; ``str()`` is the reason."""
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on line ends the way editors number lines (not ``str.splitlines``, which also splits on \\x0c)."""
+    return _LINE_SPLIT.split(text)
+
+
+# -- PDF ----------------------------------------------------------------------
+
+def pdf_lines(path: Path) -> tuple[list[str], list[int]]:
+    """Lines of a PDF's text layer and the 1-based page of each line."""
+    from pypdf import PdfReader
+
+    quiet = logging.getLogger("pypdf")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)   # pypdf warns on stderr about every damaged xref
+    lines: list[str] = []
+    pages: list[int] = []
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise FormatError("PDF is encrypted; save an unencrypted copy")
+        for number, page in enumerate(reader.pages, start=1):
+            for line in split_lines(page.extract_text() or ""):
+                lines.append(line)
+                pages.append(number)
+    except FormatError:
+        raise
+    except RecursionError:
+        raise FormatError("PDF is corrupt (its object tree is circular)") from None
+    except Exception as exc:  # pypdf raises assorted errors on damaged files
+        raise FormatError(f"PDF is corrupt or truncated ({type(exc).__name__}: {exc})") from None
+    finally:
+        quiet.setLevel(level)
+    return lines, pages
+
+
+# -- DOCX ---------------------------------------------------------------------
+
+def docx_lines(path: Path) -> list[str]:
+    """Paragraphs (headings as ``#``, numbered lists written out) and tables of a DOCX, in order."""
+    if not zipfile.is_zipfile(path):
+        raise FormatError("DOCX is corrupt or truncated (not a valid zip package)")
+    try:
+        import docx
+        from docx.table import Table
+
+        document = docx.Document(str(path))
+        numbering = _Numbering(document)
+        lines: list[str] = []
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                for row in block.rows:
+                    lines.append(" | ".join(" ".join(cell.text.split()) for cell in row.cells))
+                lines.append("")
+                continue
+            text = block.text.strip()
+            if not text:
+                continue
+            style = (block.style.name if block.style is not None else "") or ""
+            label = numbering.label(block)
+            text = f"{label} {text}" if label else text
+            m = re.match(r"(?:Heading|标题)\s*(\d)", style)
+            if m:
+                lines.append("#" * min(int(m.group(1)), 6) + " " + text)
+            elif style.lower() == "title":
+                lines.append("# " + text)
+            elif label is None and "List" in style:
+                lines.append("- " + text)
+            else:
+                lines.extend(split_lines(text))
+            lines.append("")
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise FormatError(f"DOCX is corrupt or truncated ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # python-docx raises assorted errors on damaged packages
+        raise FormatError(f"DOCX cannot be opened ({type(exc).__name__}: {exc})") from None
+    return lines
+
+
+class _Numbering:
+    """Word's automatic paragraph numbering, replayed: ``numId``/``ilvl`` -> ``"1."``, ``"一、"``, ``"-"``."""
+
+    def __init__(self, document):
+        self.formats: dict[tuple[str, int], tuple[str, str, int]] = {}   # (numId, ilvl) -> (fmt, lvlText, start)
+        self.counters: dict[str, list[int]] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (NotImplementedError, KeyError, AttributeError):
+            return
+        abstract = {a.get(f"{_W}abstractNumId"): a for a in root.iter(f"{_W}abstractNum")}
+        for num in root.iter(f"{_W}num"):
+            ref = num.find(f"{_W}abstractNumId")
+            levels = abstract.get(ref.get(f"{_W}val")) if ref is not None else None
+            for lvl in levels.iter(f"{_W}lvl") if levels is not None else ():
+                fmt, text, start = lvl.find(f"{_W}numFmt"), lvl.find(f"{_W}lvlText"), lvl.find(f"{_W}start")
+                self.formats[(num.get(f"{_W}numId"), int(lvl.get(f"{_W}ilvl", "0")))] = (
+                    fmt.get(f"{_W}val") if fmt is not None else "decimal",
+                    text.get(f"{_W}val") if text is not None else f"%{int(lvl.get(f'{_W}ilvl', '0')) + 1}.",
+                    int(start.get(f"{_W}val")) if start is not None else 1)
+
+    def label(self, para) -> str | None:
+        """The number Word shows before ``para`` (``"-"`` for bullets), or None when it is not numbered."""
+        num_pr = _num_pr(para)
+        if num_pr is None:
+            return None
+        num_id = num_pr.find(f"{_W}numId")
+        ilvl = num_pr.find(f"{_W}ilvl")
+        num_id = num_id.get(f"{_W}val") if num_id is not None else None
+        level = int(ilvl.get(f"{_W}val")) if ilvl is not None else 0
+        if not num_id or num_id == "0" or (num_id, level) not in self.formats:
+            return None
+        fmt, _text, _start = self.formats[(num_id, level)]
+        if fmt in ("bullet", "none"):
+            return "-"
+        counts = self.counters.setdefault(num_id, [0] * 9)
+        counts[level] = (counts[level] or self.formats[(num_id, level)][2] - 1) + 1
+        for deeper in range(level + 1, 9):
+            counts[deeper] = 0
+        return re.sub(r"%(\d)", lambda m: self._format(num_id, int(m.group(1)) - 1, counts), _text).strip()
+
+    def _format(self, num_id: str, level: int, counts: list[int]) -> str:
+        fmt = self.formats.get((num_id, level), ("decimal", "", 1))[0]
+        n = counts[level] or self.formats.get((num_id, level), ("", "", 1))[2]
+        if fmt.startswith(("chinese", "ideograph", "japaneseCounting", "taiwaneseCounting")):
+            return _chinese(n)
+        if fmt in ("lowerLetter", "upperLetter"):
+            letter = chr(ord("a") + (n - 1) % 26)
+            return letter.upper() if fmt == "upperLetter" else letter
+        return str(n)
+
+
+def _num_pr(para):
+    ppr = para._p.pPr
+    if ppr is not None and ppr.numPr is not None:
+        return ppr.numPr
+    style = para.style
+    while style is not None:   # numbering inherited from the style (``List Number``) or its base styles
+        sppr = style.element.pPr
+        if sppr is not None and sppr.numPr is not None:
+            return sppr.numPr
+        style = style.base_style
+    return None
+
+
+def _chinese(n: int) -> str:
+    """1 -> 一, 12 -> 十二, 20 -> 二十, 105 -> 一百零五 (enough for question numbers)."""
+    if n < 10:
+        return _CN[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else _CN[tens]) + "十" + (_CN[ones] if ones else "")
+    hundreds, rest = divmod(n, 100)
+    tail = "" if not rest else ("零" + _CN[rest] if rest < 10 else ("一" if rest < 20 else "") + _chinese(rest))
+    return _CN[hundreds % 10] + "百" + tail
+
+
+# -- HTML ---------------------------------------------------------------------
+
+def html_lines(text: str) -> list[str]:
+    """Markdown lines of an HTML page: headings as ``#``, lists, tables, ``<pre>`` as code fences."""
+    from bs4 import BeautifulSoup
+    from markdownify import MarkdownConverter
+
+    soup = BeautifulSoup(text, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "head"]):
+        tag.decompose()
+    converter = MarkdownConverter(heading_style="ATX", bullets="-", escape_asterisks=False,
+                                  escape_underscores=False, escape_misc=False)
+    markdown = converter.convert_soup(soup)
+    return [line.rstrip() for line in split_lines(markdown.strip("\n"))]
