@@ -1,0 +1,205 @@
+"""Pure formatting for the app: items, citation links, grade cards and report charts as Markdown / HTML.
+
+No Gradio and no retrieval here; every function takes plain data and returns text,
+so the formatting is tested on literal values.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import quote, unquote
+
+from ui.i18n import TEXT, t
+
+CITE_PREFIX = "#qb-cite="
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+_FENCE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.S)
+
+
+def where(item, lang: str = "zh") -> str:
+    """``file · 第 3 题 · 行 5–25`` (or the page for PDF), the location shown beside a citation."""
+    parts = [item.file]
+    if item.number is not None:
+        parts.append(f"第 {item.number} 题" if lang != "en" else f"No. {item.number}")
+    if item.lines:
+        parts.append(f"{t('lines', lang)} {item.lines[0]}–{item.lines[1]}")
+    elif getattr(item, "page", None):
+        parts.append(f"{t('page', lang)} {item.page}")
+    return " · ".join(parts)
+
+
+def item_markdown(item, lang: str = "zh") -> str:
+    """The whole Q&A item for the side panel / library: question, where it is, the full answer."""
+    rows = [
+        f"### {item.question}",
+        "",
+        f"**{t('doc', lang)}:** {item.doc}  ",
+        f"**{t('file', lang)}:** `{item.file}`  ",
+    ]
+    if item.number is not None:
+        rows.append(f"**{t('number', lang)}:** {item.number}  ")
+    if item.lines:
+        rows.append(f"**{t('lines', lang)}:** {item.lines[0]}–{item.lines[1]}  ")
+    if getattr(item, "page", None):
+        rows.append(f"**{t('page', lang)}:** {item.page}  ")
+    if getattr(item, "topic", ""):
+        rows.append(f"**{t('topic', lang)}:** {item.topic}  ")
+    if getattr(item, "duplicates", ()):
+        rows.append(f"**{t('also_in', lang)}:** {', '.join(item.duplicates)}  ")
+    if getattr(item, "detail", "") and item.detail != item.question:
+        rows += ["", f"> {item.detail}"]
+    rows += ["", f"#### {t('answer', lang)}", "", item.answer]
+    return "\n".join(rows)
+
+
+def cite_href(item_id: str) -> str:
+    return CITE_PREFIX + quote(item_id, safe="")
+
+
+def parse_cite_href(href: str) -> str | None:
+    """The item id in a citation link (``…#qb-cite=<id>``), or None."""
+    if not href or CITE_PREFIX not in href:
+        return None
+    return unquote(href.split(CITE_PREFIX, 1)[1]) or None
+
+
+def link_citations(text: str, ids: dict[int, str]) -> str:
+    """Turn ``[n]`` markers into links that open item ``ids[n]``; code and unknown numbers are left alone.
+
+    Example:
+        >>> link_citations("BN [1]，`x[1]`", {1: "dl-9"})
+        'BN [\\\\[1\\\\]](#qb-cite=dl-9)，`x[1]`'
+    """
+    out, pos = [], 0
+    for m in _FENCE.finditer(text):
+        out.append(_link(text[pos:m.start()], ids))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_link(text[pos:], ids))
+    return "".join(out)
+
+
+def _link(chunk: str, ids: dict[int, str]) -> str:
+    def sub(m: re.Match) -> str:
+        n = int(m.group(1))
+        return f"[\\[{n}\\]]({cite_href(ids[n])})" if n in ids else m.group(0)
+
+    return _MARKER.sub(sub, chunk)
+
+
+def answer_markdown(answer, lang: str = "zh") -> str:
+    """An answer as a chat message: text with linked ``[n]`` markers, then its linked sources and mode."""
+    ids = {c.n: c.id for c in answer.citations}
+    parts = [link_citations(answer.answer, ids)]
+    if answer.citations:
+        parts.append(sources_markdown([(c.n, c) for c in answer.citations], lang))
+    label = t("mode_abstained" if answer.abstained else ("mode_llm" if answer.mode == "llm" else "mode_extractive"), lang)
+    parts.append(f"<sub>{label}</sub>")
+    return "\n\n".join(parts)
+
+
+def citation_row(n: int, item, lang: str = "zh") -> str:
+    """One line of the citation list under the chat: ``[1] 问题 — 文档 · file · 第 3 题 · 行 5–25``."""
+    return f"[{n}] {item.question} — {item.doc} · {where(item, lang)}"
+
+
+def sources_markdown(ids_items: list, lang: str = "zh") -> str:
+    """A compact 'sources' footer for an answer message: one linked line per citation."""
+    lines = [f"- [\\[{n}\\]]({cite_href(it.id)}) {it.question} — *{where(it, lang)}*" for n, it in ids_items]
+    return "\n".join(lines)
+
+
+def badge_html(mode: str, abstained: bool, lang: str = "zh") -> str:
+    """The badge that tells which mode answered: banks only (题库) or the LLM, or not covered."""
+    if abstained:
+        key, color = "mode_abstained", "#b45309"
+    elif mode == "llm":
+        key, color = "mode_llm", "#6d28d9"
+    else:
+        key, color = "mode_extractive", "#047857"
+    return (f'<span class="qb-badge" data-mode="{html.escape(mode)}" data-abstained="{str(abstained).lower()}" '
+            f'style="background:{color}">{html.escape(t(key, lang))}</span>')
+
+
+STATUS_ICON = {"covered": "✓", "partial": "~", "missing": "✗", "contradicted": "✗"}
+STATUS_COLOR = {"covered": "#047857", "partial": "#b45309", "missing": "#b91c1c", "contradicted": "#7f1d1d"}
+
+
+def grade_card_html(grade, lang: str = "zh") -> str:
+    """The grade card: score, one ✓ / ~ / ✗ row per key point with its evidence, feedback, follow-up, reference."""
+    e = html.escape
+    rows = []
+    for p in grade.points:
+        icon = STATUS_ICON.get(p.status, "?")
+        ev = f'<div class="qb-evidence">{e(t("iv_evidence", lang))}: “{e(p.evidence)}”</div>' if p.evidence else ""
+        rows.append(
+            f'<li class="qb-point" data-status="{e(p.status)}"><span class="qb-icon" style="color:'
+            f'{STATUS_COLOR.get(p.status, "#555")}">{icon}</span> <span class="qb-point-text">{e(p.text)}</span>'
+            f' <span class="qb-status">({e(_status(p.status, lang))})</span>{ev}</li>')
+    ref = grade.reference
+    ref_line = (f'{e(ref.question)} — {e(ref.doc)} · {e(where(ref, lang))}' if ref is not None else "")
+    follow = f'<p><b>{e(t("iv_follow_up", lang))}:</b> {e(grade.follow_up)}</p>' if grade.follow_up else ""
+    notice = f'<p class="qb-notice">{e(grade.notice)}</p>' if getattr(grade, "notice", "") else ""
+    return (
+        f'<div class="qb-grade" id="qb-grade-card">'
+        f'<div class="qb-score"><span>{e(t("iv_score", lang))}</span> <b id="qb-score-value">{grade.score:.0f}</b>/100</div>'
+        f'{notice}<ul class="qb-points">{"".join(rows)}</ul>'
+        f'<p><b>{e(t("iv_feedback", lang))}:</b> {e(grade.feedback)}</p>{follow}'
+        f'<details><summary><b>{e(t("iv_reference", lang))}</b>: {ref_line}</summary>'
+        f'<div class="qb-ref">{e(ref.answer if ref is not None else "")}</div></details></div>')
+
+
+def _status(status: str, lang: str) -> str:
+    return t(f"status_{status}", lang) if f"status_{status}" in TEXT else status
+
+
+def bar_chart_html(rows: list[tuple[str, float, int]], lang: str = "zh") -> str:
+    """A horizontal bar chart of mean score per topic: rows of ``(topic, mean score 0-100, questions)``."""
+    e = html.escape
+    bars = []
+    for topic, score, n in rows:
+        color = "#047857" if score >= 75 else "#b45309" if score >= 50 else "#b91c1c"
+        bars.append(
+            f'<div class="qb-bar-row" data-topic="{e(topic)}"><span class="qb-bar-label">{e(topic)} ({n})</span>'
+            f'<span class="qb-bar-track"><span class="qb-bar" style="width:{max(0.0, min(100.0, score)):.0f}%;'
+            f'background:{color}"></span></span><span class="qb-bar-value">{score:.0f}</span></div>')
+    return f'<div class="qb-chart" id="qb-topic-chart"><h4>{e(t("iv_chart", lang))}</h4>{"".join(bars)}</div>'
+
+
+CSS = """
+.qb-badge {color: #fff; padding: 2px 10px; border-radius: 12px; font-size: 0.85em; font-weight: 600;}
+#qb-item-panel {max-height: 640px; overflow-y: auto;}
+.qb-grade {border: 1px solid #d1d5db; border-radius: 10px; padding: 12px 16px;}
+.qb-score {font-size: 1.3em; margin-bottom: 6px;}
+.qb-points {list-style: none; padding-left: 0;}
+.qb-point {margin: 6px 0;}
+.qb-icon {font-weight: 700; font-size: 1.1em;}
+.qb-evidence {color: #4b5563; font-size: 0.9em; margin-left: 1.4em;}
+.qb-ref {white-space: pre-wrap; font-size: 0.92em; margin-top: 6px;}
+.qb-chart h4 {margin: 4px 0 8px;}
+.qb-bar-row {display: flex; align-items: center; gap: 8px; margin: 4px 0;}
+.qb-bar-label {width: 11em; text-align: right; font-size: 0.9em;}
+.qb-bar-track {flex: 1; background: #e5e7eb; border-radius: 4px; height: 16px; position: relative;}
+.qb-bar {display: block; height: 100%; border-radius: 4px;}
+.qb-bar-value {width: 3em; font-variant-numeric: tabular-nums;}
+"""
+
+# Clicking a [n] citation link inside the chat opens the item in the side panel: the link's
+# target is put in a hidden textbox and a hidden button is clicked (its event runs in Python).
+HEAD = """
+<script>
+document.addEventListener("click", function (ev) {
+  const a = ev.target.closest && ev.target.closest('a[href*="#qb-cite="]');
+  if (!a) return;
+  ev.preventDefault(); ev.stopPropagation();
+  const id = decodeURIComponent(a.getAttribute("href").split("#qb-cite=")[1] || "");
+  const box = document.querySelector("#qb-cite-id textarea, #qb-cite-id input");
+  const btn = document.querySelector("#qb-cite-open");
+  if (!box || !btn) return;
+  box.value = id;
+  box.dispatchEvent(new Event("input", {bubbles: true}));
+  setTimeout(function () { btn.click(); }, 50);
+}, true);
+</script>
+"""

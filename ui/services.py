@@ -1,0 +1,174 @@
+"""What the app's handlers call: one shared searcher and answerers, per-session LLM settings, uploads.
+
+Everything here delegates to ``rag/`` and ``ingest/``; nothing searches, answers or grades
+by itself. Per-session state (chat turns, the session's LLM settings, an API key) lives
+in ``gr.State`` values built from the plain dataclasses below, never on the server object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from ingest.items import QAItem
+from ingest.settings import Settings
+
+MAX_ANSWERERS = 16
+TEST_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class SessionLLM:
+    """One browser session's LLM choice. ``api_key`` is kept in memory only and never shown or logged."""
+
+    backend: str = "none"
+    model: str = ""
+    base_url: str = ""
+    api_key: str = field(default="", repr=False)
+
+    @classmethod
+    def default(cls, settings: Settings) -> "SessionLLM":
+        return cls(settings.llm_backend, settings.llm_model, settings.llm_base_url)
+
+    def key_id(self) -> str:
+        """A short hash standing for the key (cache keys, logs): never the key itself."""
+        return hashlib.sha256(self.api_key.encode()).hexdigest()[:12] if self.api_key else ""
+
+
+@dataclass
+class ChatState:
+    """One session's conversation: finished turns (``rag.conversation.Turn``) and the last answer's sources."""
+
+    turns: list = field(default_factory=list)
+    cited: list[tuple[int, str]] = field(default_factory=list)     # (n, item id) of the last answer
+    related: list[str] = field(default_factory=list)               # questions suggested after it
+
+
+class Services:
+    """The server's shared objects: settings, the searcher (swapped after an upload) and answerers."""
+
+    def __init__(self, settings: Settings):
+        from rag.retrieve import Searcher
+
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._searcher = Searcher(settings)
+        self._answerers: OrderedDict[tuple, object] = OrderedDict()
+        self._library_cache: tuple[str, list[QAItem]] | None = None
+
+    def warm_up(self) -> None:
+        """Load the index and the embedding model before the first user arrives."""
+        self._searcher.warm_up()
+
+    @property
+    def searcher(self):
+        return self._searcher
+
+    def settings_for(self, llm: SessionLLM) -> Settings:
+        return self.settings.replace(llm_backend=llm.backend or "none", llm_model=llm.model, llm_base_url=llm.base_url)
+
+    def answerer(self, llm: SessionLLM):
+        """The answerer for a session's LLM settings (shared by sessions with the same settings).
+
+        Raises:
+            LLMConfigError: incomplete LLM settings (e.g. backend without a model).
+        """
+        from rag.answer import Answerer
+
+        key = (id(self._searcher), llm.backend, llm.model, llm.base_url, llm.key_id())
+        with self._lock:
+            found = self._answerers.get(key)
+            if found is not None:
+                self._answerers.move_to_end(key)
+                return found
+        settings = self.settings_for(llm)
+        model = make_model(settings, llm.api_key) if llm.api_key and llm.backend == "openai" else None
+        answerer = Answerer(settings, self._searcher, model=model)
+        with self._lock:
+            self._answerers[key] = answerer
+            while len(self._answerers) > MAX_ANSWERERS:
+                self._answerers.popitem(last=False)
+        return answerer
+
+    # -- library -------------------------------------------------------------
+    def all_items(self) -> list[QAItem]:
+        """Every indexed item (cached per index version)."""
+        from rag.library import Library
+
+        folder = str(self._searcher.index.folder)
+        cache = self._library_cache
+        if cache is None or cache[0] != folder:
+            cache = self._library_cache = (folder, Library(self.settings).items())
+        return cache[1]
+
+    def items(self, doc: str | None = None, topic: str | None = None) -> list[QAItem]:
+        return [it for it in self.all_items() if (not doc or doc in (it.doc, it.file)) and (not topic or it.topic == topic)]
+
+    def item(self, item_id: str) -> QAItem | None:
+        return self._searcher.index.by_id.get(item_id)
+
+    def docs(self) -> list[str]:
+        return sorted({it.doc for it in self.all_items()})
+
+    def topics(self) -> list[str]:
+        return sorted({it.topic for it in self.all_items() if it.topic})
+
+    # -- uploads -------------------------------------------------------------
+    def upload(self, files: list[tuple[str, str]]):
+        """Store and index uploaded banks, then switch every session to the new index.
+
+        A fresh searcher is built and warmed before the switch, so searches already running
+        finish on the old index and the next ones see the upload.
+        """
+        from rag.retrieve import Searcher
+        from rag.uploads import ingest_uploads
+
+        report = ingest_uploads(self.settings, files)
+        if report.added:
+            fresh = Searcher(self.settings)
+            fresh.warm_up()
+            with self._lock:
+                self._searcher = fresh
+                self._answerers.clear()
+        return report
+
+
+def make_model(settings: Settings, api_key: str):
+    """A chat model for ``settings`` that uses a session's own API key instead of the environment's."""
+    from rag.llm import make_chat_model
+
+    return make_chat_model(settings, api_key=api_key)
+
+
+def test_connection(services: Services, llm: SessionLLM) -> tuple[bool, str, int]:
+    """Send one tiny prompt to the session's LLM.
+
+    Returns:
+        ``(ok, reply or a key-free reason, milliseconds)``.
+    """
+    from langchain_core.messages import HumanMessage
+
+    from rag.llm import describe_failure, make_chat_model, stream_with_deadline
+
+    settings = services.settings_for(llm)
+    timeout = min(settings.llm_timeout, TEST_TIMEOUT)
+    t0 = time.perf_counter()
+    try:
+        model = make_model(settings, llm.api_key) if llm.api_key and llm.backend == "openai" else make_chat_model(settings)
+        parts = []
+        for chunk in stream_with_deadline(model, [HumanMessage("Reply with the single word: pong")], timeout):
+            parts.append(getattr(chunk, "content", "") if not isinstance(chunk, str) else chunk)
+            if sum(len(p) for p in parts) > 40:
+                break
+        reply = "".join(str(p) for p in parts).strip() or "(empty reply)"
+        ok = True
+    except (ValueError, ImportError) as exc:      # LLMConfigError is a ValueError: a setting to fix
+        reply, ok = str(exc), False
+    except Exception as exc:  # noqa: BLE001 - any transport failure becomes a short, key-free reason
+        reply, ok = describe_failure(exc, settings.replace(llm_timeout=timeout)), False
+    if llm.api_key:
+        reply = reply.replace(llm.api_key, "***")
+    return ok, reply[:200], int((time.perf_counter() - t0) * 1000)

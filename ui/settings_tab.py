@@ -1,0 +1,87 @@
+"""Settings tab: this session's LLM backend, model, base URL and API key, and a connection test.
+
+The API key box is a password field that is emptied as soon as the key is applied: the key
+lives only in this session's ``gr.State`` (server memory), is never sent back to the
+browser, never written to disk and never logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ui.i18n import t
+from ui.services import SessionLLM, test_connection
+
+BACKENDS = ("none", "openai", "ollama", "local")
+
+
+@dataclass
+class SettingsParts:
+    backend: gr.Radio
+    model: gr.Textbox
+    base_url: gr.Textbox
+    api_key: gr.Textbox
+    apply: gr.Button
+    test: gr.Button
+    status: gr.Markdown
+
+
+def backend_choices(lang: str) -> list[tuple[str, str]]:
+    return [(t(f"set_backend_{b}", lang), b) for b in BACKENDS]
+
+
+def build(ctx) -> SettingsParts:
+    lang, L = ctx.default_lang, ctx.labels
+    s = ctx.services.settings
+    L.add(gr.Markdown(t("set_intro", lang)), value="set_intro")
+    backend = L.add(gr.Radio(backend_choices(lang), value=s.llm_backend if s.llm_backend in BACKENDS else "none",
+                             label=t("set_backend", lang), elem_id="qb-set-backend"), label="set_backend")
+    with gr.Row():
+        model = L.add(gr.Textbox(s.llm_model, label=t("set_model", lang), elem_id="qb-set-model",
+                                 placeholder="deepseek-chat / qwen2.5:7b / /path/to/model"), label="set_model")
+        base_url = L.add(gr.Textbox(s.llm_base_url, label=t("set_base_url", lang), elem_id="qb-set-base-url",
+                                    placeholder="http://127.0.0.1:11434/v1"), label="set_base_url")
+    api_key = L.add(gr.Textbox("", type="password", label=t("set_api_key", lang), placeholder=t("set_api_key_ph", lang),
+                               elem_id="qb-set-api-key"), label="set_api_key")
+    with gr.Row():
+        apply = L.add(gr.Button(t("set_save", lang), variant="primary", elem_id="qb-set-apply"), value="set_save")
+        test = L.add(gr.Button(t("set_test", lang), elem_id="qb-set-test"), value="set_test")
+    status = gr.Markdown("", elem_id="qb-set-status")
+    return SettingsParts(backend, model, base_url, api_key, apply, test, status)
+
+
+def session_llm(current: SessionLLM, backend: str, model: str, base_url: str, api_key: str) -> SessionLLM:
+    """The session's new LLM settings; an empty key box keeps the key already set."""
+    key = (api_key or "").strip() or current.api_key
+    return SessionLLM(backend or "none", (model or "").strip(), (base_url or "").strip(), key if backend == "openai" else "")
+
+
+def wire(p: SettingsParts, ctx) -> None:
+    services = ctx.services
+    fields = [ctx.llm, p.backend, p.model, p.base_url, p.api_key, ctx.lang]
+
+    def apply(current, backend, model, base_url, api_key, lang):
+        from rag.llm import check_llm_settings
+
+        llm = session_llm(current, backend, model, base_url, api_key)
+        try:   # fail now, naming the setting to fix, rather than at the first question
+            check_llm_settings(services.settings_for(llm), llm.api_key or None)
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from None
+        placeholder = t("set_api_key_kept", lang) if llm.api_key else t("set_api_key_ph", lang)
+        label = dict((v, k) for k, v in backend_choices(lang))[llm.backend]
+        return llm, gr.update(value="", placeholder=placeholder), t("set_saved", lang, backend=label)
+
+    p.apply.click(apply, fields, [ctx.llm, p.api_key, p.status], api_visibility="private")
+
+    def test(current, backend, model, base_url, api_key, lang):
+        llm = session_llm(current, backend, model, base_url, api_key)
+        if llm.backend == "none":
+            return t("set_test_none", lang)
+        ok, reply, ms = test_connection(services, llm)
+        return t("set_test_ok", lang, ms=ms, reply=reply) if ok else t("set_test_fail", lang, error=reply)
+
+    p.test.click(test, fields, [p.status], api_visibility="private", concurrency_limit=4,
+                 concurrency_id="llm-test")
