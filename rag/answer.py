@@ -17,7 +17,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -196,7 +196,22 @@ class Answerer:
         tokens = self.searcher.analyzer.tokens(question) if history else []
         condense = self._condense if (history and self.uses_llm) else None
         res = resolve(question, history, tokens, condense, self.settings.max_query_chars)
+        yield from self.stream_result(question, self._search(res), res)
+
+    def _search(self, res: Resolution) -> SearchResult:
         result = self.searcher.search(res.resolved)
+        if res.how == "carried" and result.abstained:
+            # the follow-up's own words dilute the score: the topic decides whether the banks cover it
+            topic = self.searcher.search(res.topic)
+            if not topic.abstained:
+                same = result.hits and result.hits[0].item.id == topic.hits[0].item.id
+                result = replace(result, abstained=False, confidence=topic.confidence) if same else topic
+        return result
+
+    def stream_result(self, question: str, result: SearchResult,
+                      resolution: Resolution | None = None) -> Iterator[str | Answer]:
+        """Like :meth:`stream`, for a search already done (``result``)."""
+        res = resolution or Resolution(result.query, result.query)
         if result.abstained or not result.hits or not self.uses_llm:
             yield extractive_answer(question, result, res)
             return

@@ -117,22 +117,32 @@ class CitationStream:
         return check_citations(self.raw, self.n_items)
 
 
-def _bigrams(text: str) -> set[str]:
-    chars = re.sub(r"[^\w\u4e00-\u9fff]+", "", text.lower())
-    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+_STOP = set("the and for with that this are was were from into its has have not can you your our but all any".split())
 
 
-def attribute(answer: str, sources: list[str], min_share: float = 0.3) -> list[int]:
-    """Which sources (1-based) an uncited answer was written from, by shared character bigrams.
+def _units(text: str) -> set[str]:
+    """Chinese character bigrams and Latin words (3+ letters, common words left out)."""
+    text = text.lower()
+    units = {w for w in re.findall(r"[a-z][a-z0-9_]{2,}", text) if w not in _STOP}
+    for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
+        units.update(run[i:i + 2] for i in range(len(run) - 1))
+    return units
 
-    A source counts when at least ``min_share`` of the answer's bigrams occur in it;
+
+def attribute(answer: str, sources: list[str], min_share: float = 0.3, near_best: float = 0.75) -> list[int]:
+    """Which sources (1-based) an uncited answer was written from, by shared wording.
+
+    A source counts when at least ``min_share`` of the answer's units (Chinese character
+    bigrams, Latin words) occur in it, and it is within ``near_best`` of the best source;
     a made-up or gibberish answer gets ``[]``.
 
     Example:
         >>> attribute("批量归一化把每层输入归一化", ["批量归一化对每层输入做归一化", "红烧肉"])
         [1]
     """
-    mine = _bigrams(answer)
+    mine = _units(answer)
     if not mine:
         return []
-    return [n for n, src in enumerate(sources, 1) if len(mine & _bigrams(src)) / len(mine) >= min_share]
+    shares = [len(mine & _units(src)) / len(mine) for src in sources]
+    best = max(shares, default=0.0)
+    return [n for n, s in enumerate(shares, 1) if s >= min_share and s >= near_best * best]
