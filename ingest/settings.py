@@ -40,6 +40,7 @@ class Settings:
     top_k: int = 5
     weight_question: float = 3.0   # BM25 weight of the question field vs the answer field
     weight_dense: float = 0.5      # fusion weight of the dense score (measured, see README)
+    weight_coverage: float = 0.25  # fusion weight of query-term coverage (measured, see README)
     abstain_threshold: float = 0.40
     flat_index_max: int = 50_000   # above this many vectors, an HNSW index is built
     max_query_chars: int = 2_000

@@ -1,14 +1,17 @@
-"""Hybrid retrieval over Q&A items: BM25 on jieba tokens (question field weighted up) fused with dense search.
+"""Hybrid retrieval over Q&A items: BM25 on jieba tokens (question field weighted) fused with dense search.
 
-Scores are put on absolute scales before fusion, so the fused score of the best
-hit can be compared with a calibrated threshold to abstain:
+Every item gets four numbers per query (:class:`Scores`), all computed with array
+operations, never a Python loop over items:
 
-* keyword: ``s / (s + KW_HALF)`` of the weighted BM25 sum (saturating, 0..1);
-* dense: the best cosine of the query with any of the item's vectors (its question
-  or one of its passages), mapped linearly from ``[DENSE_FLOOR, DENSE_CEIL]`` to 0..1.
+* ``question`` / ``answer``: BM25 of the query's tokens against each field;
+* ``coverage``: the IDF-weighted share of the query's content terms the item contains;
+* ``dense``: the best cosine of the (filler-stripped) query with any of the item's vectors,
+  its question or one of its passages, so an item counts once however many passages match.
 
-An item counts once however many of its passages match; items whose question is
-the same word for word collapse into one hit that lists where else it appears.
+:mod:`rag.fusion` turns them into one ranking score and an abstention confidence, both
+on absolute scales so that a threshold calibrated on the eval set means the same thing
+for every query. Items whose question is the same word for word collapse into one hit
+that lists where else it appears.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from ingest.embed import canonical_name, load_embedder
 from ingest.items import QAItem
 from ingest.keyword import Analyzer, Glossary
 from ingest.settings import Settings
+from rag import fusion
 
-KW_HALF = 12.0
-DENSE_FLOOR, DENSE_CEIL = 0.25, 0.75
-CANDIDATES = 64
+CANDIDATES = 64   # dense rows looked at per query when the index is approximate (HNSW)
+MODES = ("hybrid", "keyword", "dense")
 
 
 class QueryError(ValueError):
@@ -35,11 +38,19 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Hit:
+    """One retrieved item. ``keyword``/``dense`` are its normalised component scores (0..1)."""
+
     item: QAItem
     score: float
     keyword: float
     dense: float
     also_in: tuple[str, ...] = ()
+    coverage: float = 0.0
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The item's id and the ids of its word-for-word duplicates."""
+        return (self.item.id, *self.also_in)
 
     def public(self) -> dict:
         d = self.item.public()
@@ -60,6 +71,17 @@ class SearchResult:
     def public(self) -> dict:
         return {"query": self.query, "abstained": self.abstained, "confidence": round(self.confidence, 4),
                 "results": [h.public() for h in self.hits]}
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Raw per-item scores of one query (arrays of length ``len(index.items)``)."""
+
+    question: np.ndarray
+    answer: np.ndarray
+    coverage: np.ndarray
+    dense: np.ndarray
+    unknown: float = 0.0    # share of the query's concepts that no item mentions ("LoRA", "红烧肉" has none)
 
 
 def check_query(query: str, max_chars: int) -> str:
@@ -89,8 +111,12 @@ class Searcher:
         if self._index is None:
             with self._lock:
                 if self._index is None:
-                    self._index = store.load(self.settings.index_root, canonical_name(self.settings.embedding_model))
-                    self._row_start = np.searchsorted(self._index.dense_rows, np.arange(len(self._index.items) + 1))
+                    index = store.load(self.settings.index_root, canonical_name(self.settings.embedding_model))
+                    self._row_start = np.searchsorted(index.dense_rows, np.arange(len(index.items) + 1))
+                    # an exact index is small enough to score every vector with one matrix product
+                    flat = type(index.dense).__name__ == "IndexFlatIP"
+                    self._vectors = index.dense.reconstruct_n(0, index.dense.ntotal) if flat else None
+                    self._index = index
         return self._index
 
     @property
@@ -114,35 +140,43 @@ class Searcher:
         load_embedder(self.settings.embedding_model).embed_query("warm up")
 
     # -- scoring ---------------------------------------------------------------
-    def keyword_scores(self, query: str) -> np.ndarray:
-        q, a = self.index.keyword.scores(self.analyzer.tokens(query), self.settings.weight_question)
-        s = q + a
-        return s / (s + KW_HALF)
+    def scores(self, query: str, keyword: bool = True, dense: bool = True) -> Scores:
+        """The raw per-item scores of ``query`` (a component not asked for is all zeros)."""
+        index, analyzer = self.index, self.analyzer
+        n = len(index.items)
+        zeros = np.zeros(n, dtype=np.float32)
+        q = a = cov = zeros
+        if keyword:
+            q, a = index.keyword.scores(analyzer.query_tokens(query), 1.0)
+            cov = index.keyword.coverage(analyzer.terms(query))
+        d = self._dense(analyzer.dense_text(query), q + a) if dense else zeros
+        return Scores(q, a, cov, d, self.unknown_share(query))
 
-    def dense_scores(self, query: str, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Best cosine per candidate item, and extra candidate items found by the dense index itself."""
+    def unknown_share(self, query: str) -> float:
+        """Share of the concepts named in ``query`` that no item mentions (0 when it names none)."""
+        known: dict[str, bool] = {}
+        for surface, canon in self.analyzer.concepts(query):
+            kw = self.index.keyword
+            known[canon] = known.get(canon, False) or kw.knows(canon) or kw.knows(surface)
+        return sum(not k for k in known.values()) / len(known) if known else 0.0
+
+    def _dense(self, text: str, keyword: np.ndarray) -> np.ndarray:
+        """Best cosine per item over its question and passage vectors."""
         index = self.index
-        qv = load_embedder(self.settings.embedding_model).embed_query(query).astype(np.float32)[None, :]
-        n_rows = index.dense.ntotal
-        sims, ids = index.dense.search(qv, min(n_rows, CANDIDATES * 4))
-        found = {}
-        for s, r in zip(sims[0], ids[0]):
-            if r < 0:
-                continue
-            item = int(index.dense_rows[r])
-            if item not in found:
-                found[item] = float(s)
-        extra = np.array([i for i in found if i not in set(candidates.tolist())], dtype=np.int64)[:CANDIDATES]
-        allc = np.concatenate([candidates.astype(np.int64), extra])
-        out = np.empty(len(allc), dtype=np.float32)
-        for k, item in enumerate(allc):
-            if item in found:
-                out[k] = found[item]
-            else:
-                lo, hi = self._row_start[item], self._row_start[item + 1]
-                vecs = index.dense.reconstruct_n(int(lo), int(hi - lo))
-                out[k] = float((vecs @ qv[0]).max())
-        return allc, out
+        qv = load_embedder(self.settings.embedding_model).embed_query(text).astype(np.float32)
+        starts = self._row_start[:-1]
+        if self._vectors is not None:
+            sims = self._vectors @ qv
+            return np.maximum.reduceat(sims, starts).astype(np.float32)
+        # approximate index: the dense top rows, plus exact cosines for the best keyword candidates
+        out = np.full(len(index.items), -1.0, dtype=np.float32)
+        sims, rows = index.dense.search(qv[None, :], min(index.dense.ntotal, CANDIDATES * 4))
+        ok = rows[0] >= 0
+        np.maximum.at(out, index.dense_rows[rows[0][ok]], sims[0][ok])
+        for item in np.argsort(-keyword)[:CANDIDATES]:
+            lo, hi = int(self._row_start[item]), int(self._row_start[item + 1])
+            out[item] = max(out[item], float((index.dense.reconstruct_n(lo, hi - lo) @ qv).max()))
+        return out
 
     def search(self, query: str, k: int | None = None, keyword_only: bool = False, dense_only: bool = False,
                doc: str | None = None) -> SearchResult:
@@ -150,46 +184,50 @@ class Searcher:
 
         Args:
             query: the question, Chinese or English.
-            k: number of hits (default ``settings.top_k``).
+            k: number of hits (default ``settings.top_k``); they are listed even when abstaining.
             keyword_only / dense_only: ablations for evaluation.
             doc: restrict to one document title or file name.
 
         Raises:
             QueryError: empty or too long query.
         """
+        if keyword_only and dense_only:
+            raise ValueError("keyword_only and dense_only exclude each other; pick at most one.")
         query = check_query(query, self.settings.max_query_chars)
-        k = k or self.settings.top_k
-        index = self.index
-        n = len(index.items)
-        kw = self.keyword_scores(query) if not dense_only else np.zeros(n, dtype=np.float32)
-        top = min(n, CANDIDATES)
-        cand = np.argpartition(-kw, top - 1)[:top] if n > top else np.arange(n)
-        cand = cand[kw[cand] > 0] if not dense_only else np.array([], dtype=np.int64)
-        if keyword_only:
-            allc, dense = cand.astype(np.int64), np.zeros(len(cand), dtype=np.float32)
+        mode = "keyword" if keyword_only else "dense" if dense_only else "hybrid"
+        raw = self.scores(query, keyword=not dense_only, dense=not keyword_only)
+        return self.rank(query, raw, mode, k or self.settings.top_k, doc)
+
+    def rank(self, query: str, raw: Scores, mode: str = "hybrid", k: int = 5, doc: str | None = None,
+             params: fusion.Params | None = None) -> SearchResult:
+        """Fuse raw scores into ranked, de-duplicated hits and decide whether to abstain."""
+        if mode not in MODES:
+            raise ValueError(f"mode {mode!r} is not one of {MODES}.")
+        p = params or fusion.Params.from_settings(self.settings)
+        items = self.index.items
+        kw = fusion.keyword_score(raw.question, raw.answer, p.weight_question, p.keyword_half)
+        dn = fusion.dense_score(raw.dense, p.dense_floor, p.dense_ceil)
+        if mode == "hybrid":
+            fused = fusion.fuse(kw, dn, raw.coverage, p.weight_dense, p.weight_coverage)
+        elif mode == "keyword":
+            fused = fusion.fuse(kw, dn, raw.coverage, 0.0, p.keyword_coverage)
         else:
-            allc, dense = self.dense_scores(query, cand)
-        kw_c = kw[allc]
-        dense_n = np.clip((dense - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0.0, 1.0)
-        w = self.settings.weight_dense
-        if keyword_only:
-            fused = kw_c
-        elif dense_only:
-            fused = dense_n
-        else:
-            fused = (1 - w) * kw_c + w * dense_n
-        order = np.argsort(-fused, kind="stable")
+            fused = dn
+        if doc:
+            fused = np.where([doc in (it.doc, it.file) for it in items], fused, -np.inf)
+        order = np.lexsort((-raw.dense, -fused))   # ties (e.g. all zero when nothing matches) go to the nearest by cosine
         hits: list[Hit] = []
         seen: set[str] = set()
-        for j in order:
-            item = index.items[int(allc[j])]
-            if item.id in seen or (doc and doc not in (item.doc, item.file)):
+        for j in order[: max(4 * k, k + 16)]:
+            item = items[int(j)]
+            if item.id in seen or not np.isfinite(fused[j]) or (mode == "keyword" and kw[j] <= 0):
                 continue
-            seen.add(item.id)
-            seen.update(item.duplicates)
-            hits.append(Hit(item, float(fused[j]), float(kw_c[j]), float(dense[j]), item.duplicates))
+            seen.update((item.id, *item.duplicates))
+            hits.append(Hit(item, float(fused[j]), float(kw[j]), float(dn[j]), item.duplicates, float(raw.coverage[j])))
             if len(hits) >= k:
                 break
-        confidence = hits[0].score if hits else 0.0
-        abstained = confidence < self.settings.abstain_threshold
-        return SearchResult(query, tuple(hits), abstained, confidence)
+        if not hits:
+            return SearchResult(query, (), True, 0.0)
+        top = hits[0]
+        confidence = fusion.confidence(mode, top.score, top.coverage, top.dense, raw.unknown, p)
+        return SearchResult(query, tuple(hits), confidence < p.threshold(mode), confidence)

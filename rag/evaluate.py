@@ -1,0 +1,190 @@
+"""Retrieval evaluation on the labelled set: hit@1, hit@5, MRR, abstention, false abstentions.
+
+The metric functions are pure (lists in, numbers out). :func:`evaluate` runs the
+searcher once per query and ranks the same raw scores three ways (the configured
+hybrid, keyword only, dense only), so the ablations see exactly the same analysis.
+Ranking metrics are over covered queries and use the ranked list even when the
+search abstained (the nearest questions are still shown); abstention is reported
+apart: the share of uncovered queries abstained on, and of covered ones (false).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.settings import DATA_DIR
+
+EVAL_SET = DATA_DIR / "eval" / "retrieval.jsonl"
+KINDS = ("paraphrase", "keyword", "english", "uncovered")
+SPLIT_SEED = 20261
+RANK_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class EvalQuery:
+    query: str
+    kind: str
+    lang: str
+    gold: frozenset[str]        # item ids; empty for an uncovered query
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the search did for one query: the ids of each ranked hit (with duplicates) and the abstention."""
+
+    kind: str
+    gold: frozenset[str]
+    ranked: tuple[tuple[str, ...], ...]
+    abstained: bool
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class Metrics:
+    n_covered: int
+    n_uncovered: int
+    hit1: float
+    hit5: float
+    mrr: float
+    abstention: float           # uncovered queries abstained on / uncovered queries
+    false_abstention: float     # covered queries abstained on / covered queries
+
+
+def item_id(label: str) -> str:
+    """``"dl_basics_qa.txt#9"`` -> ``"dl_basics_qa-9"`` (the id ingest gives that question)."""
+    file, sep, number = label.partition("#")
+    if not sep or not number.strip().isdigit():
+        raise ValueError(f"gold label {label!r} is not of the form '<file>#<question number>'.")
+    stem = re.sub(r"[^\w\u4e00-\u9fff]+", "_", Path(file.strip()).stem).strip("_")
+    return f"{stem}-{int(number)}"
+
+
+def load_set(path: Path = EVAL_SET) -> list[EvalQuery]:
+    """Read a labelled set (one JSON object per line: query, kind, lang, gold)."""
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                out.append(EvalQuery(row["query"], row.get("kind", "paraphrase"), row.get("lang", "zh"),
+                                     frozenset(item_id(g) for g in row.get("gold", []))))
+            except (ValueError, KeyError) as exc:
+                raise ValueError(f"{path}:{n}: not a valid eval row ({exc}); see data/eval/README.md") from exc
+    if not out:
+        raise ValueError(f"{path} holds no queries.")
+    return out
+
+
+def split(queries: list[EvalQuery], seed: int = SPLIT_SEED) -> tuple[list[EvalQuery], list[EvalQuery]]:
+    """Deterministic half/half split, stratified by kind: (tuning half, holdout half)."""
+    tune, hold = [], []
+    for kind in sorted({q.kind for q in queries}):
+        group = [q for q in queries if q.kind == kind]
+        random.Random(f"{seed}-{kind}").shuffle(group)
+        tune += group[: (len(group) + 1) // 2]
+        hold += group[(len(group) + 1) // 2:]
+    return tune, hold
+
+
+# -- pure metrics ----------------------------------------------------------------
+def first_relevant(ranked: tuple[tuple[str, ...], ...], gold: frozenset[str]) -> int | None:
+    """1-based rank of the first hit any of whose ids is gold, or None."""
+    for rank, ids in enumerate(ranked, 1):
+        if gold.intersection(ids):
+            return rank
+    return None
+
+
+def hit_at(ranks: list[int | None], k: int) -> float:
+    """Share of queries whose first relevant rank is at most ``k``."""
+    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks) if ranks else 0.0
+
+
+def mean_reciprocal_rank(ranks: list[int | None]) -> float:
+    return sum(1.0 / r for r in ranks if r) / len(ranks) if ranks else 0.0
+
+
+def summarize(outcomes: list[Outcome]) -> Metrics:
+    covered = [o for o in outcomes if o.gold]
+    uncovered = [o for o in outcomes if not o.gold]
+    ranks = [first_relevant(o.ranked, o.gold) for o in covered]
+    return Metrics(
+        n_covered=len(covered), n_uncovered=len(uncovered),
+        hit1=hit_at(ranks, 1), hit5=hit_at(ranks, 5), mrr=mean_reciprocal_rank(ranks),
+        abstention=sum(o.abstained for o in uncovered) / len(uncovered) if uncovered else 0.0,
+        false_abstention=sum(o.abstained for o in covered) / len(covered) if covered else 0.0)
+
+
+def calibrate_threshold(covered: list[float], uncovered: list[float], max_false: float = 0.03) -> float:
+    """The abstention threshold ``t`` (abstain when confidence < t) that abstains on as many uncovered
+    queries as possible while abstaining on at most ``max_false`` of the covered ones.
+
+    ``t`` sits in the middle of the gap below the first covered confidence it must keep, so a
+    slightly different query set moves few decisions.
+    """
+    if not covered:
+        raise ValueError("calibration needs at least one covered query.")
+    cov = sorted(covered)
+    allowed = int(max_false * len(cov) + 1e-9)
+    upper = cov[min(allowed, len(cov) - 1)]
+    below = [x for x in [*cov[:allowed], *uncovered] if x < upper]
+    return (max(below) + upper) / 2 if below else upper
+
+
+# -- running the searcher ----------------------------------------------------------
+def evaluate(searcher, queries: list[EvalQuery], modes=("hybrid", "keyword", "dense"), params=None,
+             raw_cache: dict | None = None) -> dict[str, list[Outcome]]:
+    """Outcomes per mode. ``raw_cache`` (query -> Scores) lets a tuner rank the same scores many times."""
+    check_gold(searcher, queries)
+    out: dict[str, list[Outcome]] = {m: [] for m in modes}
+    for q in queries:
+        raw = raw_cache.get(q.query) if raw_cache is not None else None
+        if raw is None:
+            raw = searcher.scores(q.query)
+            if raw_cache is not None:
+                raw_cache[q.query] = raw
+        for mode in modes:
+            res = searcher.rank(q.query, raw, mode, RANK_DEPTH, params=params)
+            out[mode].append(Outcome(q.kind, q.gold, tuple(h.ids for h in res.hits), res.abstained, res.confidence))
+    return out
+
+
+def check_gold(searcher, queries: list[EvalQuery]) -> None:
+    known = searcher.index.by_id
+    missing = sorted({g for q in queries for g in q.gold if g not in known})
+    if missing:
+        raise ValueError(f"gold item(s) {missing[:5]} are not in the index ({len(known)} items); "
+                         f"evaluate against the bundled corpus (`qbank ingest`) or fix the labels.")
+
+
+def report_rows(outcomes: dict[str, list[Outcome]], holdout: list[EvalQuery] | None = None,
+                queries: list[EvalQuery] | None = None) -> list[dict]:
+    """Table rows: per mode, all queries, each kind, and (when given) the holdout half."""
+    rows = []
+    for mode, outs in outcomes.items():
+        groups = [("all", outs)] + [(k, [o for o in outs if o.kind == k]) for k in KINDS]
+        if holdout is not None and queries is not None:
+            held = {id(q) for q in holdout}
+            groups.append(("holdout", [o for o, q in zip(outs, queries) if id(q) in held]))
+        for name, group in groups:
+            if group:
+                rows.append({"config": mode, "queries": name, "n": len(group), **summarize(group).__dict__})
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    """A fixed-width table; ranking columns are blank for uncovered-only rows and vice versa."""
+    head = f"{'config':<8} {'queries':<10} {'n':>4} {'hit@1':>6} {'hit@5':>6} {'MRR':>6} {'abstain':>8} {'false-abst':>10}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        rank = (f"{r['hit1']:>6.3f} {r['hit5']:>6.3f} {r['mrr']:>6.3f}" if r["n_covered"] else f"{'':>6} {'':>6} {'':>6}")
+        abst = f"{r['abstention']:>8.3f}" if r["n_uncovered"] else f"{'':>8}"
+        false = f"{r['false_abstention']:>10.3f}" if r["n_covered"] else f"{'':>10}"
+        lines.append(f"{r['config']:<8} {r['queries']:<10} {r['n']:>4} {rank} {abst} {false}")
+    return "\n".join(lines)

@@ -1,0 +1,89 @@
+"""Pure scoring functions: normalise keyword and dense scores, fuse them, and score confidence for abstention.
+
+The constants were measured on the tuning half of ``data/eval/retrieval.jsonl``
+(``qbank eval --tune`` reproduces the search; the README states the numbers).
+The three knobs a user may want to change live in :class:`~ingest.settings.Settings`:
+``weight_question``, ``weight_dense`` and ``abstain_threshold``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+KEYWORD_HALF = 20.0                     # weighted BM25 sum at which the keyword score is 0.5
+DENSE_FLOOR, DENSE_CEIL = 0.20, 0.80    # cosines mapped to 0 and 1
+WEIGHT_COVERAGE = 0.25                  # share of query-term coverage in the hybrid ranking score
+KEYWORD_COVERAGE = 0.25                 # ... and in the keyword-only ablation
+COVERAGE_CONFIDENCE = 0.5               # share of coverage in the abstention confidence
+UNKNOWN_PENALTY = 0.5                   # confidence lost when every concept the query names is absent
+# abstention thresholds of the ablations (the hybrid one is ``settings.abstain_threshold``)
+ABLATION_THRESHOLDS = {"keyword": 0.30, "dense": 0.30}
+
+
+@dataclass(frozen=True)
+class Params:
+    """Everything the fusion needs, so evaluation can try other values without touching settings."""
+
+    weight_question: float = 0.5
+    weight_dense: float = 0.2
+    abstain_threshold: float = 0.30
+    weight_coverage: float = WEIGHT_COVERAGE
+    keyword_half: float = KEYWORD_HALF
+    dense_floor: float = DENSE_FLOOR
+    dense_ceil: float = DENSE_CEIL
+    keyword_coverage: float = KEYWORD_COVERAGE
+    coverage_confidence: float = COVERAGE_CONFIDENCE
+    unknown_penalty: float = UNKNOWN_PENALTY
+    keyword_threshold: float = ABLATION_THRESHOLDS["keyword"]
+    dense_threshold: float = ABLATION_THRESHOLDS["dense"]
+
+    def __post_init__(self) -> None:
+        if self.keyword_half <= 0:
+            raise ValueError(f"keyword_half must be > 0, got {self.keyword_half!r}.")
+        if self.dense_ceil <= self.dense_floor:
+            raise ValueError(f"dense_ceil ({self.dense_ceil!r}) must be above dense_floor ({self.dense_floor!r}).")
+        if self.weight_dense < 0 or self.weight_coverage < 0 or self.weight_dense + self.weight_coverage > 1:
+            raise ValueError(f"weight_dense ({self.weight_dense!r}) and weight_coverage ({self.weight_coverage!r}) "
+                             f"must be >= 0 and add up to at most 1.")
+
+    @classmethod
+    def from_settings(cls, settings, **changes) -> "Params":
+        return cls(weight_question=settings.weight_question, weight_dense=settings.weight_dense,
+                   weight_coverage=settings.weight_coverage, abstain_threshold=settings.abstain_threshold,
+                   **changes)
+
+    def threshold(self, mode: str) -> float:
+        return {"hybrid": self.abstain_threshold, "keyword": self.keyword_threshold,
+                "dense": self.dense_threshold}[mode]
+
+
+def keyword_score(question: np.ndarray, answer: np.ndarray, weight_question: float, half: float) -> np.ndarray:
+    """Weighted BM25 sum squashed to 0..1: ``s / (s + half)`` with ``s = wq * question + answer``."""
+    s = weight_question * np.asarray(question, dtype=np.float32) + np.asarray(answer, dtype=np.float32)
+    return s / (s + half)
+
+
+def dense_score(cosine: np.ndarray, floor: float, ceil: float) -> np.ndarray:
+    """Cosine mapped linearly from ``[floor, ceil]`` to ``[0, 1]`` and clipped."""
+    return np.clip((np.asarray(cosine, dtype=np.float32) - floor) / (ceil - floor), 0.0, 1.0)
+
+
+def fuse(keyword: np.ndarray, dense: np.ndarray, coverage: np.ndarray, weight_dense: float,
+         weight_coverage: float) -> np.ndarray:
+    """Convex combination of the normalised keyword and dense scores and the query-term coverage."""
+    return (1.0 - weight_dense - weight_coverage) * keyword + weight_dense * dense + weight_coverage * coverage
+
+
+def confidence(mode: str, fused: float, coverage: float, dense: float, unknown: float, params: Params) -> float:
+    """How sure the top hit answers the query, compared with ``params.threshold(mode)``.
+
+    Hybrid and keyword modes blend the top fused score with how much of the query's content the
+    top item covers, minus a penalty for the share of named concepts no item mentions (what makes
+    "LoRA 的原理" abstain although 原理 is everywhere). The dense ablation has only its score.
+    """
+    if mode == "dense":
+        return float(dense)
+    c = params.coverage_confidence
+    return float((1.0 - c) * fused + c * coverage - params.unknown_penalty * unknown)
