@@ -37,7 +37,7 @@ def build(ctx) -> ChatParts:
         with gr.Column(scale=3):
             badge = gr.HTML("", elem_id="qb-mode")
             chatbot = L.add(gr.Chatbot(label=t("chat", lang), elem_id="qb-chat", height=480, buttons=["copy"],
-                                       feedback_options=None, layout="bubble"), label="chat")
+                                       feedback_options=None, layout="bubble", latex_delimiters=render.LATEX), label="chat")
             notice = gr.Markdown("", elem_id="qb-notice")
             with gr.Row():
                 question = L.add(gr.Textbox(label=t("question", lang), placeholder=t("question_ph", lang), lines=1,
@@ -52,7 +52,7 @@ def build(ctx) -> ChatParts:
                                        elem_id="qb-related", samples_per_page=6), label="related")
         with gr.Column(scale=2):
             L.add(gr.Markdown(t("panel_title", lang)), value="panel_title")
-            panel = gr.Markdown(t("panel_empty", lang), elem_id="qb-item-panel")
+            panel = gr.Markdown(t("panel_empty", lang), elem_id="qb-item-panel", latex_delimiters=render.LATEX)
     cite_id = gr.Textbox(visible="hidden", elem_id="qb-cite-id")
     cite_open = gr.Button(visible="hidden", elem_id="qb-cite-open")
     return ChatParts(chatbot, question, send, clear, badge, notice, cites, related, panel, cite_id, cite_open,

@@ -39,6 +39,7 @@ TEXT: dict[str, tuple[str, str]] = {   # key: (zh, en)
     "mode_abstained": ("⚠️ 题库未覆盖", "⚠️ Not covered by the banks"),
     "not_covered": ("题库中没有直接覆盖这个问题。以下是最接近的题目，仅供参考：",
                     "The banks do not cover this question directly. The closest questions, for reference:"),
+    "resolved_as": ("结合上文理解为：", "Understood in context as: "),
     "thinking": ("检索中…", "Searching…"),
     # item panel
     "doc": ("文档", "Document"), "file": ("文件", "File"), "number": ("题号", "No."),
@@ -79,6 +80,7 @@ TEXT: dict[str, tuple[str, str]] = {   # key: (zh, en)
     "lib_filter_topic": ("按主题筛选", "Filter by topic"),
     "lib_filter_text": ("按关键词筛选题目", "Filter questions by text"),
     "lib_all": ("全部", "All"),
+    "lib_item_empty": ("*点击表格中的一行，在这里查看完整的题目与参考答案。*", "*Click a row of the table to open the whole item here.*"),
     "lib_table": ("题目（点击一行查看）", "Questions (click a row to open it)"),
     "lib_count": ("共 {n} 题", "{n} questions"),
     "lib_upload": ("上传题库（.md .txt .pdf .docx .html，单个不超过 {mb} MB）",
@@ -137,10 +139,14 @@ def pick_lang(requested: str | None, default: str) -> str:
 class Labels:
     """Which component attribute shows which text key, so a page can be relabelled per session."""
 
-    entries: list[tuple[object, dict[str, str]]] = field(default_factory=list)
+    entries: list[tuple[object, dict]] = field(default_factory=list)
 
-    def add(self, component, **attrs: str):
-        """Register ``component`` (e.g. ``label="question", placeholder="question_ph"``); returns it."""
+    def add(self, component, **attrs):
+        """Register ``component``; returns it.
+
+        Each keyword is an attribute and either a text key (``label="question"``) or a function
+        of the language (``choices=lambda lang: [...]``).
+        """
         self.entries.append((component, attrs))
         return component
 
@@ -151,4 +157,5 @@ class Labels:
     def updates(self, lang: str, **fmt) -> list[dict]:
         import gradio as gr
 
-        return [gr.update(**{attr: t(key, lang, **fmt) for attr, key in attrs.items()}) for _, attrs in self.entries]
+        return [gr.update(**{attr: key(lang) if callable(key) else t(key, lang, **fmt) for attr, key in attrs.items()})
+                for _, attrs in self.entries]

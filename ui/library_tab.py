@@ -12,7 +12,7 @@ from rag.uploads import ALLOWED_SUFFIXES
 from ui import render
 from ui.i18n import t
 
-COLUMNS = ("col_id", "col_doc", "col_number", "col_question", "col_topic", "col_where")
+COLUMNS = ("col_id", "col_question", "col_topic", "col_where")
 
 
 @dataclass
@@ -30,8 +30,7 @@ class LibraryParts:
 
 def table(items, lang: str) -> pd.DataFrame:
     """The library table for ``items``, with headers in ``lang``."""
-    rows = [(it.id, it.doc, it.number if it.number is not None else "", it.question, it.topic,
-             render.where(it, lang)) for it in items]
+    rows = [(it.id, it.question, it.topic, render.where(it, lang)) for it in items]
     return pd.DataFrame(rows, columns=[t(c, lang) for c in COLUMNS])
 
 
@@ -45,9 +44,11 @@ def build(ctx) -> LibraryParts:
     items = services.all_items()
     with gr.Row():
         doc = L.add(gr.Dropdown(_choices(services.docs(), lang), value="", label=t("lib_filter_doc", lang),
-                                elem_id="qb-lib-doc", scale=2), label="lib_filter_doc")
+                                elem_id="qb-lib-doc", scale=2), label="lib_filter_doc",
+                choices=lambda lg: _choices(services.docs(), lg))
         topic = L.add(gr.Dropdown(_choices(services.topics(), lang), value="", label=t("lib_filter_topic", lang),
-                                  elem_id="qb-lib-topic", scale=1), label="lib_filter_topic")
+                                  elem_id="qb-lib-topic", scale=1), label="lib_filter_topic",
+                  choices=lambda lg: _choices(services.topics(), lg))
         text = L.add(gr.Textbox(label=t("lib_filter_text", lang), elem_id="qb-lib-text", scale=2),
                      label="lib_filter_text")
     count = gr.Markdown(t("lib_count", lang, n=len(items)), elem_id="qb-lib-count")
@@ -55,12 +56,14 @@ def build(ctx) -> LibraryParts:
         with gr.Column(scale=3):
             tbl = L.add(gr.Dataframe(table(items, lang), label=t("lib_table", lang), interactive=False, wrap=True,
                                      elem_id="qb-lib-table", max_height=520,
-                                     column_widths=["16%", "18%", "6%", "36%", "10%", "14%"]), label="lib_table")
+                                     column_widths=["20%", "44%", "12%", "24%"]), label="lib_table")
         with gr.Column(scale=2):
-            item = gr.Markdown(t("panel_empty", lang).replace("[n]", "").strip(), elem_id="qb-lib-item")
+            item = L.add(gr.Markdown(t("lib_item_empty", lang), elem_id="qb-lib-item", latex_delimiters=render.LATEX),
+                         value="lib_item_empty")
     with gr.Group():
         files = L.add(gr.File(label=t("lib_upload", lang, mb=mb), file_count="multiple", type="filepath",
-                              file_types=list(ALLOWED_SUFFIXES), elem_id="qb-upload-files"), label="lib_upload")
+                              file_types=list(ALLOWED_SUFFIXES), elem_id="qb-upload-files", height=140),
+                      label="lib_upload")
         upload = L.add(gr.Button(t("lib_upload_btn", lang), variant="primary", elem_id="qb-upload-btn"),
                        value="lib_upload_btn")
         result = gr.Markdown("", elem_id="qb-upload-result")
@@ -98,12 +101,16 @@ def wire(p: LibraryParts, ctx) -> None:
     ctx.after_lang.append((refresh, filters, [p.count, p.table]))
 
     def open_row(df: pd.DataFrame, lang, evt: gr.SelectData):
-        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        if df is None or row is None or not 0 <= row < len(df):
-            return gr.update()
-        item = services.item(str(df.iloc[row, 0]))
+        if evt.row_value:
+            item_id = str(evt.row_value[0])
+        else:
+            row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+            if df is None or row is None or not 0 <= row < len(df):
+                return gr.update()
+            item_id = str(df.iloc[row, 0])
+        item = services.item(item_id)
         if item is None:
-            raise gr.Error(f"no item with id {df.iloc[row, 0]!r}; refresh the page")
+            raise gr.Error(f"no item with id {item_id!r}; refresh the page")
         return render.item_markdown(item, lang)
 
     p.table.select(open_row, [p.table, ctx.lang], [p.item], api_visibility="private")

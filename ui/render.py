@@ -13,6 +13,7 @@ from urllib.parse import quote, unquote
 from ui.i18n import TEXT, t
 
 CITE_PREFIX = "#qb-cite="
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _FENCE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.S)
 
@@ -20,7 +21,7 @@ _FENCE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.S)
 def where(item, lang: str = "zh") -> str:
     """``file · 第 3 题 · 行 5–25`` (or the page for PDF), the location shown beside a citation."""
     parts = [item.file]
-    if item.number is not None:
+    if getattr(item, "number", None) is not None:
         parts.append(f"第 {item.number} 题" if lang != "en" else f"No. {item.number}")
     if item.lines:
         parts.append(f"{t('lines', lang)} {item.lines[0]}–{item.lines[1]}")
@@ -92,10 +93,13 @@ def answer_markdown(answer, lang: str = "zh") -> str:
     """An answer as a chat message: text with linked ``[n]`` markers, then its linked sources and mode."""
     ids = {c.n: c.id for c in answer.citations}
     parts = [link_citations(answer.answer, ids)]
+    resolved = getattr(answer, "resolved_question", "")
+    if resolved and resolved.strip() != answer.question.strip():
+        parts.insert(0, f"<sub>🔗 {t('resolved_as', lang)}{resolved}</sub>")
     if answer.citations:
         parts.append(sources_markdown([(c.n, c) for c in answer.citations], lang))
     label = t("mode_abstained" if answer.abstained else ("mode_llm" if answer.mode == "llm" else "mode_extractive"), lang)
-    parts.append(f"<sub>{label}</sub>")
+    parts.append(f'<sub class="qb-mode-tag">{label}</sub>')
     return "\n\n".join(parts)
 
 
@@ -126,28 +130,34 @@ STATUS_ICON = {"covered": "✓", "partial": "~", "missing": "✗", "contradicted
 STATUS_COLOR = {"covered": "#047857", "partial": "#b45309", "missing": "#b91c1c", "contradicted": "#7f1d1d"}
 
 
-def grade_card_html(grade, lang: str = "zh") -> str:
-    """The grade card: score, one ✓ / ~ / ✗ row per key point with its evidence, feedback, follow-up, reference."""
+def grade_card_html(grade, item=None, lang: str = "zh") -> str:
+    """The grade card: score, one ✓ / ~ / ✗ row per key point with its evidence, feedback, follow-up, reference.
+
+    Args:
+        grade: a ``rag.interview.grade.GradeResult`` (score, points, feedback, follow_up, reference, notices).
+        item: the graded ``QAItem`` (its whole answer is shown folded under the citation).
+        lang: ``zh`` or ``en``.
+    """
     e = html.escape
     rows = []
     for p in grade.points:
-        icon = STATUS_ICON.get(p.status, "?")
         ev = f'<div class="qb-evidence">{e(t("iv_evidence", lang))}: “{e(p.evidence)}”</div>' if p.evidence else ""
         rows.append(
             f'<li class="qb-point" data-status="{e(p.status)}"><span class="qb-icon" style="color:'
-            f'{STATUS_COLOR.get(p.status, "#555")}">{icon}</span> <span class="qb-point-text">{e(p.text)}</span>'
-            f' <span class="qb-status">({e(_status(p.status, lang))})</span>{ev}</li>')
-    ref = grade.reference
-    ref_line = (f'{e(ref.question)} — {e(ref.doc)} · {e(where(ref, lang))}' if ref is not None else "")
-    follow = f'<p><b>{e(t("iv_follow_up", lang))}:</b> {e(grade.follow_up)}</p>' if grade.follow_up else ""
-    notice = f'<p class="qb-notice">{e(grade.notice)}</p>' if getattr(grade, "notice", "") else ""
+            f'{STATUS_COLOR.get(p.status, "#555")}">{STATUS_ICON.get(p.status, "?")}</span> '
+            f'<span class="qb-point-text">{e(p.text)}</span> <span class="qb-status">({e(_status(p.status, lang))})</span>'
+            f'{ev}</li>')
+    ref = item if item is not None else grade.reference
+    follow = f'<p class="qb-follow-up"><b>{e(t("iv_follow_up", lang))}:</b> {e(grade.follow_up)}</p>' if grade.follow_up else ""
+    notices = "".join(f'<p class="qb-notice">⚠️ {e(n)}</p>' for n in getattr(grade, "notices", ()) or ())
     return (
         f'<div class="qb-grade" id="qb-grade-card">'
         f'<div class="qb-score"><span>{e(t("iv_score", lang))}</span> <b id="qb-score-value">{grade.score:.0f}</b>/100</div>'
-        f'{notice}<ul class="qb-points">{"".join(rows)}</ul>'
-        f'<p><b>{e(t("iv_feedback", lang))}:</b> {e(grade.feedback)}</p>{follow}'
-        f'<details><summary><b>{e(t("iv_reference", lang))}</b>: {ref_line}</summary>'
-        f'<div class="qb-ref">{e(ref.answer if ref is not None else "")}</div></details></div>')
+        f'{notices}<ul class="qb-points">{"".join(rows)}</ul>'
+        f'<p class="qb-feedback"><b>{e(t("iv_feedback", lang))}:</b> {e(grade.feedback)}</p>{follow}'
+        f'<details class="qb-reference"><summary><b>{e(t("iv_reference", lang))}</b>: {e(ref.question)} — '
+        f'{e(ref.doc)} · <span class="qb-ref-where">{e(where(ref, lang))}</span></summary>'
+        f'<div class="qb-ref">{e(getattr(item, "answer", ""))}</div></details></div>')
 
 
 def _status(status: str, lang: str) -> str:

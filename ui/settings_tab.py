@@ -37,7 +37,8 @@ def build(ctx) -> SettingsParts:
     s = ctx.services.settings
     L.add(gr.Markdown(t("set_intro", lang)), value="set_intro")
     backend = L.add(gr.Radio(backend_choices(lang), value=s.llm_backend if s.llm_backend in BACKENDS else "none",
-                             label=t("set_backend", lang), elem_id="qb-set-backend"), label="set_backend")
+                             label=t("set_backend", lang), elem_id="qb-set-backend"), label="set_backend",
+                    choices=backend_choices)
     with gr.Row():
         model = L.add(gr.Textbox(s.llm_model, label=t("set_model", lang), elem_id="qb-set-model",
                                  placeholder="deepseek-chat / qwen2.5:7b / /path/to/model"), label="set_model")

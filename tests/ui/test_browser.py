@@ -1,0 +1,163 @@
+"""Browser tests: Playwright drives Debian's Chromium against a real ``qbank serve`` (see conftest.py).
+
+Each test opens its own browser context, so each is its own Gradio session.
+``QBANK_SCREENSHOTS=docs`` saves the README's screenshots while the tests run.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+BANK = """# 量子机器学习面试题
+
+### 1. 什么是量子退火采样器？
+
+量子退火采样器利用量子隧穿效应在能量景观中寻找低能态，常用于组合优化问题。
+
+### 2. 变分量子本征求解器（VQE）的基本思想是什么？
+
+VQE 用参数化量子线路制备试探态，由经典优化器调整参数，使测得的能量期望最小。
+"""
+
+
+def ask(page, question: str) -> None:
+    """Type a question, send it, and wait until its answer has finished streaming (or an error shows)."""
+    before = page.locator("#qb-chat .qb-mode-tag").count()
+    page.fill("#qb-question textarea", question)
+    page.click("#qb-send")
+    page.wait_for_function(f"document.querySelectorAll('#qb-chat .qb-mode-tag').length > {before}"
+                           " || document.querySelector(\"[data-testid='toast-body']\") !== null")
+    errors = page.locator("[data-testid='toast-body']")
+    assert errors.count() == 0, f"the app showed an error for {question!r}: {errors.first.inner_text()}"
+
+
+def last_answer(page):
+    return page.locator("#qb-chat [data-testid='bot']").last
+
+
+def cited_ids(locator) -> list[str]:
+    hrefs = locator.locator("a[href*='#qb-cite=']").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    return list(dict.fromkeys(h.split("#qb-cite=", 1)[1] for h in hrefs))
+
+
+def shot(page, shots_dir, name: str) -> None:
+    if shots_dir is not None:
+        page.screenshot(path=str(shots_dir / name), full_page=True)
+
+
+def test_ask_and_open_its_citation(page, corpus_settings, shots_dir):
+    from rag.library import Library
+
+    item = Library(corpus_settings).get("dl_basics_qa-9")          # 什么是感受野 (ReceptiveField) ？
+    ask(page, "什么是感受野？")
+    answer = last_answer(page)
+    assert cited_ids(answer) == [item.id]
+    assert "题库作答" in page.inner_text("#qb-mode")
+    answer.locator(f"a[href*='#qb-cite={item.id}']").first.click()
+    panel = page.locator("#qb-item-panel")
+    panel.get_by_text(f"{item.lines[0]}–{item.lines[1]}").wait_for()
+    text = panel.inner_text()
+    assert item.question in text and item.doc in text and item.file in text
+    assert re.search(rf"题号:\s*{item.number}\b", text)
+    assert item.answer.splitlines()[-1].strip("* ")[:20] in text        # the whole answer, to its last line
+    # the citation list under the chat opens the same item
+    page.locator("#qb-cites button").first.click()
+    page.wait_for_function("document.querySelector('#qb-item-panel').innerText.includes('dl_basics_qa.txt')")
+    shot(page, shots_dir, "chat.png")
+
+
+def test_follow_up_is_answered_in_context(page):
+    ask(page, "什么是批量归一化？")
+    first = cited_ids(last_answer(page))
+    assert first == ["dl_basics_qa-31"]
+    ask(page, "那它有什么缺点？")
+    answer = last_answer(page)
+    assert cited_ids(answer) == first                     # still about batch normalization
+    assert "什么是批量归一化" in answer.inner_text()          # shown as understood in context
+
+
+def test_follow_up_without_context_is_not_about_the_last_topic(page):
+    ask(page, "那它有什么缺点？")
+    assert "dl_basics_qa-31" not in cited_ids(last_answer(page))
+
+
+def test_uncovered_question_shows_a_note(page):
+    ask(page, "红烧肉怎么做？")
+    assert "题库未覆盖" in page.inner_text("#qb-mode")
+    assert "没有直接覆盖" in page.inner_text("#qb-notice")
+    assert cited_ids(last_answer(page)) == []
+
+
+def test_related_question_is_asked_on_click(page):
+    ask(page, "什么是感受野？")
+    related = page.locator("#qb-related button").first
+    question = related.inner_text().strip()
+    related.click()
+    page.wait_for_function("document.querySelectorAll('#qb-chat .qb-mode-tag').length >= 2")
+    assert question in page.locator("#qb-chat [data-testid='user']").last.inner_text()
+
+
+def test_upload_a_bank_then_find_its_question(page, tmp_path, shots_dir):
+    bank = tmp_path / "quantum_ml.md"
+    bank.write_text(BANK, encoding="utf-8")
+    bad = tmp_path / "notes.exe"
+    bad.write_bytes(b"MZ\x90\x00")
+    page.click("#qb-tab-library-button")
+    page.set_input_files("#qb-upload-files input[type=file]", [str(bank)])
+    page.click("#qb-upload-btn")
+    result = page.locator("#qb-upload-result")
+    result.get_by_text("quantum_ml.md").wait_for(timeout=180_000)
+    assert "✅" in result.inner_text() and "2" in result.inner_text()
+    page.fill("#qb-lib-text textarea, #qb-lib-text input", "量子退火")
+    page.press("#qb-lib-text textarea, #qb-lib-text input", "Enter")
+    page.locator("#qb-lib-table").get_by_text("quantum_ml-1").filter(visible=True).first.wait_for()
+    page.locator("#qb-lib-table").get_by_text("什么是量子退火采样器？").filter(visible=True).first.click()
+    page.locator("#qb-lib-item").get_by_text("quantum_ml.md").wait_for()
+    shot(page, shots_dir, "library.png")
+    page.click("#qb-tab-chat-button")
+    ask(page, "量子退火采样器是做什么的？")
+    assert cited_ids(last_answer(page)) == ["quantum_ml-1"]
+
+
+def test_upload_refuses_a_wrong_type_with_a_clear_error(page, tmp_path):
+    bad = tmp_path / "tool.txt"
+    bad.write_bytes(bytes(range(256)) * 64)                     # binary content named .txt
+    page.click("#qb-tab-library-button")
+    page.set_input_files("#qb-upload-files input[type=file]", [str(bad)])
+    page.click("#qb-upload-btn")
+    result = page.locator("#qb-upload-result")
+    result.get_by_text("tool.txt").wait_for(timeout=180_000)
+    assert "❌" in result.inner_text()
+
+
+def test_english_ui_from_the_address(browser, server_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(server_url + "?lang=en")
+    page.get_by_text("Your question").wait_for()
+    assert "Mock interview" in page.inner_text("#qb-tabs")
+    page.click("#qb-lang label:has-text('中文')")
+    page.get_by_text("你的问题").wait_for()
+    context.close()
+
+
+def test_settings_dead_endpoint_fails_clearly_and_hides_the_key(page, shots_dir):
+    page.click("#qb-tab-settings-button")
+    page.click("#qb-set-backend label:has-text('OpenAI')")
+    page.fill("#qb-set-model textarea, #qb-set-model input", "gpt-test")
+    page.fill("#qb-set-base-url textarea, #qb-set-base-url input", "http://127.0.0.1:9/v1")
+    page.fill("#qb-set-api-key input", "sk-secret-123456")
+    page.click("#qb-set-apply")
+    status = page.locator("#qb-set-status")
+    status.get_by_text("✅").wait_for()
+    assert page.input_value("#qb-set-api-key input") == ""          # never shown back
+    page.click("#qb-set-test")
+    status.get_by_text("❌").wait_for(timeout=60_000)
+    assert "sk-secret" not in status.inner_text()
+    assert "127.0.0.1:9" in status.inner_text() or "connect" in status.inner_text().lower()
+    assert "sk-secret" not in page.content()
+    shot(page, shots_dir, "settings.png")
