@@ -1,0 +1,372 @@
+"""Offline, point-by-point grading of a candidate's answer against the item's reference answer.
+
+For each key point the best-matching piece of the answer (a clause, or up to three
+neighbouring clauses) is found by a blend of term, bigram and dense similarity
+(:mod:`rag.interview.align`); the blend decides ``covered`` / ``partial`` / ``missing``.
+Each clause of the answer is also aligned with the reference statements, ignoring
+*which* sibling thing it names; a negation, an antonym, a different count or a swapped
+sibling (:mod:`rag.interview.polarity`) makes it a wrong claim, and the key point it
+lands on ``contradicted``.
+
+Score = 100 × on-topic gate × clip(mean point credit − wrong-claim penalty); a point's credit
+rises with its similarity (partial 0–0.5, covered 0.5–1; missing and contradicted 0).
+The on-topic gate compares the whole answer with the question and reference (dense
+cosine and the share of the answer's terms that the reference uses), so a fluent
+answer about something else scores about 0. The answer is only ever data: it is
+tokenised and embedded, never interpreted.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.items import QAItem
+from ingest.settings import Settings
+from rag.interview import polarity
+from rag.interview.align import (PreparedItem, Vocabulary, dense_scale, match, mentions, prepare, recall,
+                                 set_recall, without_things)
+from rag.interview.text import Span, bigrams, clauses, sanitize, truncate, units
+
+# calibrated on data/eval/grading.jsonl (see README, "Grading evaluation")
+W_TERMS, W_GRAMS, W_DENSE = 0.45, 0.25, 0.30
+T_COVERED, T_PARTIAL = 0.40, 0.18
+T_ALIGN = 0.45                # a clause this close to a reference clause is a claim about it
+MIN_SHARED = 2.0              # ... and shares at least this much (terms + bigrams / 2) with it
+SWAP_MARGIN = 0.1
+T_POINT_ALIGN = 0.30          # within a point's evidence, the clause pair compared for polarity
+CONTRADICTED_CREDIT = 0.0      # a contradicted point earns nothing; stray wrong claims cost extra
+WRONG_CLAIM_PENALTY = 0.08    # per wrong claim that lands on no key point
+TOPIC_LO, TOPIC_HI = 0.15, 0.30
+STATUSES = ("covered", "partial", "missing", "contradicted")
+_INSTRUCTION = re.compile(
+    r"(忽略|无视|不要管|忘记|ignore|disregard|forget).{0,12}(指令|规则|要求|提示|instruction|rule|prompt)|"
+    r"(给我|打|请给).{0,6}(满分|100\s*分|高分)|full marks|system prompt|系统提示词|you are now|你现在是", re.I)
+
+
+@dataclass(frozen=True)
+class PointGrade:
+    """One key point: its status and the candidate's words that are the evidence."""
+
+    text: str
+    status: str
+    evidence: str = ""
+    span: tuple[int, int] | None = None      # character offsets of ``evidence`` in the graded answer
+    similarity: float = 0.0
+    reason: str = ""                          # why contradicted (否定 / 反义：… / 数量：… / 混淆：…)
+    reference_clause: str = ""                # the reference words contradicted
+
+    def public(self) -> dict:
+        d = {"text": self.text, "status": self.status, "evidence": self.evidence,
+             "similarity": round(self.similarity, 3)}
+        if self.reason:
+            d["reason"] = self.reason
+            d["reference_clause"] = self.reference_clause
+        return d
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A clause of the answer that contradicts a reference clause."""
+
+    evidence: str
+    span: tuple[int, int]
+    reference_clause: str
+    reason: str
+    point: int | None = None
+
+    def public(self) -> dict:
+        return {"evidence": self.evidence, "reference_clause": self.reference_clause, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where the reference answer is: the citation shown with every grade."""
+
+    id: str
+    doc: str
+    question: str
+    lines: tuple[int, int] | None
+    file: str = ""
+    page: int | None = None
+
+    @classmethod
+    def of(cls, item: QAItem) -> "Reference":
+        return cls(item.id, item.doc, item.question, item.lines, item.file, item.page)
+
+    def public(self) -> dict:
+        d = {"id": self.id, "doc": self.doc, "question": self.question,
+             "lines": list(self.lines) if self.lines else None, "file": self.file}
+        if self.page is not None:
+            d["page"] = self.page
+        return d
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    """The grade of one answer. ``public()`` is the JSON of ``qbank grade --json``."""
+
+    id: str
+    score: int
+    points: tuple[PointGrade, ...]
+    feedback: str
+    follow_up: str
+    reference: Reference
+    on_topic: float = 0.0
+    notices: tuple[str, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    llm: object | None = None            # rag.interview.llm_grade.LLMGrade
+    uncertain: bool = False
+    answer: str = ""                     # the text that was graded (after cleaning / truncation)
+
+    def public(self) -> dict:
+        d = {"id": self.id, "score": self.score, "points": [p.public() for p in self.points],
+             "feedback": self.feedback, "follow_up": self.follow_up, "reference": self.reference.public(),
+             "on_topic": round(self.on_topic, 3), "notices": list(self.notices),
+             "wrong_claims": [c.public() for c in self.claims if c.point is None], "uncertain": self.uncertain}
+        if self.llm is not None:
+            d["llm"] = self.llm.public()
+        return d
+
+    def missed(self) -> list[PointGrade]:
+        return [p for p in self.points if p.status in ("missing", "contradicted")]
+
+
+@dataclass
+class Grader:
+    """Grades answers against reference answers; thread-safe, models loaded lazily (``warm_up``).
+
+    Args:
+        settings: qbank settings (embedding model, ``max_answer_chars``, ``language``).
+        searcher: a :class:`rag.retrieve.Searcher` whose loaded index and analyzer are shared
+            (one is made when omitted).
+    """
+
+    settings: Settings
+    searcher: object | None = None
+    _vocab: Vocabulary | None = None
+    _cache: OrderedDict = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.searcher is None:
+            from rag.retrieve import Searcher
+
+            self.searcher = Searcher(self.settings)
+
+    @property
+    def embedder(self):
+        from ingest.embed import load_embedder
+
+        return load_embedder(self.settings.embedding_model)
+
+    @property
+    def vocab(self) -> Vocabulary:
+        if self._vocab is None:
+            index = self.searcher.index
+            self._vocab = Vocabulary.from_index(self.searcher.analyzer, index.keyword)
+        return self._vocab
+
+    def warm_up(self) -> None:
+        """Load the index, the analyzer and the embedding model now rather than on the first grade."""
+        self.vocab.terms("预热")
+        self.embedder.embed(["warm up"])
+
+    def item(self, item_id: str) -> QAItem:
+        try:
+            return self.searcher.index.by_id[item_id]
+        except KeyError:
+            raise KeyError(f"no item with id {item_id!r}; see `qbank list`") from None
+
+    def prepared(self, item: QAItem) -> PreparedItem:
+        key = (item.id, hash(item.answer), item.key_points)
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is None:
+            hit = prepare(item, self.vocab, self.embedder)
+            with self._lock:
+                self._cache[key] = hit
+                if len(self._cache) > 256:
+                    self._cache.popitem(last=False)
+        return hit
+
+    # ------------------------------------------------------------------ grading
+    def grade(self, item: QAItem, answer: str | None, lang: str | None = None) -> GradeResult:
+        """Grade ``answer`` against ``item``'s reference answer, offline.
+
+        Args:
+            item: the question being answered.
+            answer: the candidate's answer (any text; it is data, never instructions).
+            lang: ``zh`` (default from settings) or ``en`` for the feedback and follow-up.
+        """
+        from rag.interview.feedback import feedback_text
+        from rag.interview.followup import offline_follow_up
+
+        lang = lang or self.settings.language
+        prep = self.prepared(item)
+        text = sanitize(answer)
+        notices: list[str] = []
+        if not text:
+            points = tuple(PointGrade(p, "missing") for p in prep.points)
+            msg = "回答为空：请先作答再提交。" if lang == "zh" else "The answer is empty: write an answer first."
+            return GradeResult(item.id, 0, points, msg, offline_follow_up(item, points, lang), Reference.of(item),
+                               notices=(msg,))
+        text, cut = truncate(text, self.settings.max_answer_chars)
+        if cut:
+            notices.append(f"回答超过 {self.settings.max_answer_chars} 字，只评了前 {len(text)} 字。" if lang == "zh" else
+                           f"The answer is longer than {self.settings.max_answer_chars} characters; "
+                           f"only its first {len(text)} were graded.")
+        if _INSTRUCTION.search(text):
+            notices.append("回答中含有对评分的指令，已按普通回答内容处理，不影响评分规则。" if lang == "zh" else
+                           "The answer contains instructions to the grader; they were treated as answer text.")
+        points, claims, on_topic = self._assess(prep, text)
+        score = _score(points, claims, on_topic)
+        return GradeResult(item.id, score, points, feedback_text(score, points, claims, on_topic, lang),
+                           offline_follow_up(item, points, lang), Reference.of(item), on_topic, tuple(notices),
+                           claims, answer=text)
+
+    def _assess(self, prep: PreparedItem, text: str) -> tuple[tuple[PointGrade, ...], tuple[Claim, ...], float]:
+        vocab = self.vocab
+        parts = clauses(text)
+        pieces = units(text, parts)
+        if not pieces:
+            return tuple(PointGrade(p, "missing") for p in prep.points), (), 0.0
+        piece_terms = [vocab.terms(u.text) for u in pieces]
+        piece_grams = [bigrams(u.text) for u in pieces]
+        vecs = self.embedder.embed([u.text for u in pieces] + [text])
+        dense = dense_scale(prep.point_vecs @ vecs[:-1].T)            # points x pieces
+        sims = np.zeros_like(dense)
+        for i, (pt, pg) in enumerate(zip(prep.point_terms, prep.point_grams)):
+            for j, (ut, ug) in enumerate(zip(piece_terms, piece_grams)):
+                sims[i, j] = W_TERMS * recall(pt, ut) + W_GRAMS * set_recall(pg, ug) + W_DENSE * dense[i, j]
+        on_topic = _on_topic(prep, vocab.terms(text), float(vecs[-1] @ prep.topic_vec), float(sims.max()))
+        part_terms, part_grams = piece_terms[:len(parts)], piece_grams[:len(parts)]
+        claims = list(self._claims(prep, pieces, piece_terms, piece_grams))
+        grades = []
+        for i, point in enumerate(prep.points):
+            j = int(np.argmax(sims[i] - 0.01 * np.array([u.size - 1 for u in pieces])))
+            s, u = float(sims[i, j]), pieces[j]
+            status = "covered" if s >= T_COVERED else "partial" if s >= T_PARTIAL else "missing"
+            hit = next((c for c in claims if c.point == i), None)
+            if hit is None and status != "missing":
+                hit = _point_contradiction(prep, i, parts, part_terms, part_grams, u)
+                if hit is not None:
+                    claims.append(hit)
+            if hit is not None:
+                grades.append(PointGrade(point, "contradicted", hit.evidence, hit.span, s, hit.reason,
+                                         hit.reference_clause))
+            elif status == "missing":
+                grades.append(PointGrade(point, status, "", None, s))
+            else:
+                grades.append(PointGrade(point, status, u.text, (u.start, u.end), s))
+        claims = tuple(claims)
+        return tuple(grades), claims, on_topic
+
+    def _claims(self, prep: PreparedItem, pieces: list[Span], terms: list[dict], grams: list[set]
+                ) -> tuple[Claim, ...]:
+        """Clauses (or pairs of clauses) of the answer that contradict the reference clause they align with."""
+        if not prep.ref_clauses:
+            return ()
+        things = prep.things
+        ref_desc = [({t: w for t, w in r.terms.items() if t not in things}, without_things(r.grams, things))
+                    for r in prep.ref_clauses]
+        sentence_things: dict[int, frozenset[str]] = {}
+        out: list[Claim] = []
+        for c, ct, cg in zip(pieces, terms, grams):
+            if c.size > 2 or polarity.is_hedge(c.text):
+                continue
+            if c.size == 2 and any(o.span[0] < c.end and c.start < o.span[1] for o in out):
+                continue    # a pair adds nothing where one of its clauses already contradicts
+            own = mentions(c.text, prep.thing_keys)
+            if own and c.size == 1 and c.sentence not in sentence_things:
+                sentence_things[c.sentence] = own
+            cand_things = own or sentence_things.get(c.sentence, frozenset())
+            desc_t = {t: w for t, w in ct.items() if t not in things}
+            desc_g = without_things(cg, things)
+            sims = [_align(desc_t, desc_g, rt, rg) for rt, rg in ref_desc]
+            k = int(np.argmax(sims))
+            if sims[k] < T_ALIGN:
+                continue
+            best = prep.ref_clauses[k]
+            reason = None
+            if cand_things and best.things and not (cand_things & best.things):
+                # about another sibling: a swap if its own sibling's clauses fit clearly worse
+                own_k = [j for j, r in enumerate(prep.ref_clauses) if r.things & cand_things]
+                own_best = max((sims[j] for j in own_k), default=0.0)
+                if own_best < sims[k] - SWAP_MARGIN:
+                    reason = polarity.swapped(best.things, cand_things)
+                elif own_best >= T_ALIGN:
+                    best = prep.ref_clauses[max(own_k, key=lambda j: sims[j])]
+                else:
+                    continue
+            reason = reason or polarity.contradiction(best.text, c.text)
+            if reason:
+                out.append(Claim(c.text, (c.start, c.end), best.text, reason,
+                                 prep.point_of_statement.get(best.statement)))
+        return tuple(out)
+
+
+def _align(at: dict[str, float], ag: set[str], bt: dict[str, float], bg: set[str]) -> float:
+    """How much two clauses say the same: overlap coefficients of terms and bigrams (0 below MIN_SHARED)."""
+    credit = {t: match(t, bt) for t in at}
+    shared_g = ag & bg
+    if sum(credit.values()) + len(shared_g) / 2 < MIN_SHARED:
+        return 0.0
+    ta, tb = sum(at.values()), sum(bt.values())
+    ot = sum(at[t] * c for t, c in credit.items()) / min(ta, tb) if ta and tb else 0.0
+    og = len(shared_g) / min(len(ag), len(bg)) if ag and bg else 0.0
+    return 0.6 * min(ot, 1.0) + 0.4 * og
+
+
+def _point_contradiction(prep: PreparedItem, i: int, parts: list[Span], terms: list[dict], grams: list[set],
+                         unit: Span) -> Claim | None:
+    """Does the evidence for point ``i`` say the opposite of it? Each clause of the unit vs its closest point clause."""
+    inside = [k for k, c in enumerate(parts) if c.start >= unit.start and c.end <= unit.end]
+    unit_things = frozenset().union(*(mentions(parts[k].text, prep.thing_keys) for k in inside))
+    for k in inside:
+        c = parts[k]
+        if polarity.is_hedge(c.text) or not prep.point_clauses[i]:
+            continue
+        sims = [_align(terms[k], grams[k], r.terms, r.grams) for r in prep.point_clauses[i]]
+        j = int(np.argmax(sims))
+        if sims[j] < T_POINT_ALIGN:
+            continue
+        r = prep.point_clauses[i][j]
+        reason = None
+        if r.things and unit_things and not (unit_things & r.things):
+            reason = polarity.swapped(r.things, mentions(c.text, prep.thing_keys) or unit_things)
+        reason = reason or polarity.contradiction(r.text, c.text)
+        if reason:
+            return Claim(c.text, (c.start, c.end), r.text, reason, i)
+    return None
+
+
+def _on_topic(prep: PreparedItem, answer_terms: dict[str, float], cos: float, best_point: float) -> float:
+    """0..1: how much the answer is about this question.
+
+    The larger of (a) the share of its terms the reference uses blended with the cosine of
+    answer and question+reference, and (b) how well its best piece matches any key point.
+    """
+    share = recall(answer_terms, prep.topic_terms)
+    return max(0.5 * share + 0.5 * float(dense_scale(cos)), best_point)
+
+
+def point_credit(p: PointGrade) -> float:
+    """Credit of one point: 0 when missing or contradicted, rising with similarity through partial (0–0.5) to covered (0.5–1)."""
+    if p.status in ("missing", "contradicted"):
+        return 0.0 if p.status == "missing" else CONTRADICTED_CREDIT
+    ramp = 0.5 * (p.similarity - T_PARTIAL) / (T_COVERED - T_PARTIAL)
+    return float(np.clip(ramp if p.status == "partial" else 0.5 + ramp, 0.0, 1.0))
+
+
+def _score(points: tuple[PointGrade, ...], claims: tuple[Claim, ...], on_topic: float) -> int:
+    if not points:
+        return 0
+    raw = sum(point_credit(p) for p in points) / len(points)
+    raw -= WRONG_CLAIM_PENALTY * sum(1 for c in claims if c.point is None)
+    gate = float(np.clip((on_topic - TOPIC_LO) / (TOPIC_HI - TOPIC_LO), 0.0, 1.0))
+    return int(round(100 * float(np.clip(raw, 0.0, 1.0)) * gate))
