@@ -1,0 +1,104 @@
+"""Twenty chat sessions at once through ``gradio_client`` against a real ``qbank serve`` on loopback.
+
+Each session asks a different question, then a follow-up that only makes sense in its own
+conversation. Every answer must cite what a single-threaded, in-process answerer cites for
+the same conversation: no errors, and no answer or follow-up taken from another session.
+Throughput and p95 latency are printed (run with ``-s``) and written to ``$QBANK_HOME/concurrency.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+SESSIONS = 20
+FOLLOW_UP = "那它有什么缺点？"
+EVAL = Path(__file__).resolve().parents[2] / "data" / "eval" / "retrieval.jsonl"
+
+
+def cited(history: list) -> list[str]:
+    """Item ids linked from the last assistant message of a chatbot value."""
+    msg = history[-1]
+    content = msg["content"]
+    text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+    ids = [chunk.split(")", 1)[0] for chunk in text.split("#qb-cite=")[1:]]
+    return list(dict.fromkeys(ids))
+
+
+@pytest.fixture(scope="module")
+def conversations(corpus_settings):
+    """20 questions on 20 different items, each with the items an in-process answerer cites for it and its follow-up."""
+    from rag.answer import Answerer
+    from rag.conversation import Conversation
+
+    answerer = Answerer(corpus_settings)
+    picked, seen = [], set()
+    for line in EVAL.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row.get("lang") != "zh" or not row.get("gold") or row.get("kind") == "uncovered":
+            continue
+        chat = Conversation(answerer)
+        first = chat.ask(row["query"])
+        if first.abstained or not first.citations or first.citations[0].id in seen:
+            continue
+        second = chat.ask(FOLLOW_UP)
+        seen.add(first.citations[0].id)
+        picked.append((row["query"], [c.id for c in first.citations], [c.id for c in second.citations]))
+        if len(picked) == SESSIONS:
+            break
+    assert len(picked) == SESSIONS
+    return picked
+
+
+def test_twenty_concurrent_chat_sessions(server_url, served_home, conversations):
+    from gradio_client import Client
+
+    barrier = threading.Barrier(SESSIONS)
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def session(k: int):
+        question, expect_first, expect_follow = conversations[k]
+        client = Client(server_url, verbose=False)
+        barrier.wait(timeout=120)          # all sessions ask at the same moment
+        out = []
+        history: list = []
+        for q in (question, FOLLOW_UP):
+            t0 = time.perf_counter()
+            result = client.predict(q, history, api_name="/ask")
+            with lock:
+                latencies.append(time.perf_counter() - t0)
+            history = result[0]
+            out.append(cited(history))
+        client.close()
+        return k, out, expect_first, expect_follow, history
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(SESSIONS) as pool:
+        results = list(pool.map(session, range(SESSIONS)))
+    wall = time.perf_counter() - t0
+    mixed = []
+    for k, (first, follow), expect_first, expect_follow, history in results:
+        if first != expect_first or follow != expect_follow:
+            mixed.append((k, first, expect_first, follow, expect_follow))
+        # the session's own history only: its question, its follow-up, nothing from another session
+        users = [m["content"] for m in history if m["role"] == "user"]
+        texts = [u if isinstance(u, str) else "".join(p.get("text", "") for p in u) for u in users]
+        assert texts == [conversations[k][0], FOLLOW_UP]
+    assert not mixed, mixed
+    lat = sorted(latencies)
+    p95 = lat[max(0, int(round(0.95 * len(lat))) - 1)]
+    figures = {"sessions": SESSIONS, "requests": len(lat), "wall_s": round(wall, 2),
+               "throughput_rps": round(len(lat) / wall, 2), "p50_s": round(statistics.median(lat), 3),
+               "p95_s": round(p95, 3), "max_s": round(lat[-1], 3)}
+    (served_home / "concurrency.json").write_text(json.dumps(figures), encoding="utf-8")
+    print(f"\nconcurrency: {json.dumps(figures)}")
+    assert len(lat) == 2 * SESSIONS
