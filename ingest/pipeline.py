@@ -1,7 +1,8 @@
 """Ingest: files -> Q&A items -> passages -> embeddings + keyword index -> an atomically switched index.
 
 Only files whose bytes changed are re-embedded: vectors are cached per
-(embedding model, file hash, segmenter version) under ``$QBANK_HOME/cache``.
+(embedding model, file hash, segmenter version) under ``$QBANK_HOME/cache``,
+and a text that repeats (within or across banks) is embedded once (see ``ingest.vectors``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import sys
 import time
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +29,9 @@ from ingest.passages import split_passages
 from ingest.segment import normalize, segment
 from ingest.settings import BUNDLED_CORPUS, Settings
 from ingest.topics import topic_of
+from ingest.vectors import default_workers, embed_distinct
 
-SEGMENTER_VERSION = "2"   # bump when segmentation or passage splitting changes (invalidates the cache)
+SEGMENTER_VERSION = "3"   # bump when segmentation, passage splitting or embed_texts changes (invalidates the cache)
 TITLES_FILE = "titles.json"   # optional {file name: display title} beside a bank
 
 
@@ -73,7 +76,7 @@ def make_items(doc: SourceDoc, slug: str) -> list[QAItem]:
         items.append(QAItem(
             id=item_id, doc=doc.title, file=doc.file, number=s.number if s.kind == "qa" else None,
             question=s.question, answer=s.answer, lines=lines, page=page, detail=s.detail, kind=s.kind,
-            path=doc.path, key_points=key_points(s.answer), topic=topic_of(s.question + " " + s.detail, s.answer)))
+            path=doc.path, key_points=_key_points(s.answer), topic=topic_of(s.question + " " + s.detail, s.answer)))
     # a number used twice (a bank that restarts its numbering) must not give two items one id
     seen: dict[str, int] = {}
     for k, it in enumerate(items):
@@ -81,6 +84,11 @@ def make_items(doc: SourceDoc, slug: str) -> list[QAItem]:
             items[k] = _with(it, id=f"{it.id}-{it.lines[0] if it.lines else k}")
         seen[items[k].id] = k
     return items
+
+
+@lru_cache(maxsize=4096)   # banks repeat answers word for word; key points are a pure function of the answer
+def _key_points(answer: str) -> tuple[str, ...]:
+    return key_points(answer)
 
 
 def _with(item: QAItem, **changes) -> QAItem:
@@ -115,9 +123,13 @@ def _slug(path: Path, taken: set[str]) -> str:
 
 
 def embed_texts(item: QAItem, passages: list[Passage]) -> list[str]:
-    """What is embedded for an item: its question, then each passage prefixed by the question."""
+    """What is embedded for an item: its question, then each passage on its own.
+
+    Passages are not prefixed with the question: hit@1 on data/eval is the same either way
+    (bench/), and a passage that several banks share is then embedded once, not once per question.
+    """
     head = f"{item.question} {item.detail}".strip()
-    return [head] + [f"{item.question}\n{p.text}" for p in passages]
+    return [head] + [p.text for p in passages]
 
 
 def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = False,
@@ -186,32 +198,28 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             plan.append((doc, texts, owners))
         _clean_cache(cache)
         bar = _bar(sum(len(p[1]) for p in plan), show)
-        for doc, texts, owners in plan:
-            cached = cache / f"{doc.sha256}-{SEGMENTER_VERSION}.npy"
-            vecs = None if rebuild else _cached_vectors(cached, (len(texts), embedder.dim))
-            if vecs is None:
-                chunks = []
-                for b in range(0, len(texts), settings.embed_batch_size):
-                    chunks.append(embedder.embed(texts[b:b + settings.embed_batch_size]))
-                    if bar is not None:
-                        bar.update(len(chunks[-1]))
-                vecs = np.vstack(chunks).astype(np.float32)
-                tmp = cached.with_name(f"{cached.stem}.tmp{os.getpid()}.npy")
+        paths = [cache / f"{doc.sha256}-{SEGMENTER_VERSION}.npy" for doc, _, _ in plan]
+        cached = [None if rebuild else _cached_vectors(path, (len(texts), embedder.dim))
+                  for path, (_, texts, _) in zip(paths, plan)]
+        # each distinct text is embedded once, however many banks repeat it
+        per_file, report.embedded = embed_distinct(embedder, [texts for _, texts, _ in plan], cached,
+                                                   settings.embed_batch_size, bar.update if bar is not None else None,
+                                                   workers=settings.embed_workers or default_workers())
+        report.reused = sum(len(texts) for _, texts, _ in plan) - report.embedded
+        for path, vecs, was_cached, (_, _, owners) in zip(paths, per_file, cached, plan):
+            if was_cached is None:
+                tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.npy")
                 np.save(tmp, vecs)
-                os.replace(tmp, cached)
-                report.embedded += len(texts)
-            else:
-                report.reused += len(texts)
-                if bar is not None:
-                    bar.update(len(texts))
+                os.replace(tmp, path)
             vectors.append(vecs)
             rows.append(np.asarray(owners, dtype=np.int32))
+        del per_file, cached
         if bar is not None:
             bar.close()
         analyzer = Analyzer(_harvested_glossary(items))
         keyword = KeywordIndex.build(
             [analyzer.tokens(f"{it.question} {it.detail}") for it in items],
-            [analyzer.tokens(it.answer) for it in items])
+            tokens_by_line(analyzer, [it.answer for it in items]))
         base_glossary = Glossary.load().canon   # load once: the harvested glossary is saved as a diff
         all_vecs = np.vstack(vectors)
         dense = store.build_dense(all_vecs, settings.flat_index_max)
@@ -221,7 +229,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             "dim": int(embedder.dim),
             "tokenizer": analyzer.name,
             "segmenter_version": SEGMENTER_VERSION,
-            "index_type": "flat" if dense.__class__.__name__ == "IndexFlatIP" else "hnsw",
+            "index_type": store.index_type(dense),
             "items": len(items),
             "vectors": int(all_vecs.shape[0]),
             "glossary": {k: v for k, v in analyzer.glossary.canon.items() if k not in base_glossary},
@@ -258,6 +266,28 @@ def _clean_cache(cache: Path) -> None:
         pid = tmp.stem.rsplit(".tmp", 1)[-1]
         if pid.isdigit() and not store._alive(int(pid)):
             tmp.unlink(missing_ok=True)
+
+
+def tokens_by_line(analyzer: Analyzer, texts: list[str], memo_size: int = 200_000) -> list[list[str]]:
+    """``analyzer.tokens`` of each text, cutting each distinct line once.
+
+    Equal to tokenizing each text whole (jieba never joins words across a line break, nor do
+    glossary phrases), but banks repeat many lines (labels, list heads, whole answers), and jieba
+    is most of ingest time after embedding. The memo is cleared when it holds ``memo_size`` lines.
+    """
+    memo: dict[str, list[str]] = {}
+    out = []
+    for text in texts:
+        toks: list[str] = []
+        for line in text.split("\n"):
+            got = memo.get(line)
+            if got is None:
+                if len(memo) >= memo_size:
+                    memo.clear()
+                got = memo[line] = analyzer.tokens(line)
+            toks.extend(got)
+        out.append(toks)
+    return out
 
 
 def _harvested_glossary(items: list[QAItem]) -> Glossary:

@@ -36,6 +36,7 @@ class Settings:
     # model name / local path (e.g. "BAAI/bge-small-zh-v1.5" in a warm HF cache).
     embedding_model: str = "use-multilingual"
     embed_batch_size: int = 64
+    embed_workers: int = 0         # processes embedding a big ingest; 0 = one per core (max 4), 1 = in-process
     # retrieval
     top_k: int = 5
     weight_question: float = 3.0   # BM25 weight of the question field vs the answer field

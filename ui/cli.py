@@ -38,7 +38,7 @@ def cmd_ingest(args) -> int:
         print(f"qbank: skipped {name}: {reason}", file=sys.stderr)
     if report.items:
         print(f"indexed {report.items} items from {report.files} files in {report.seconds:.1f}s "
-              f"({report.embedded} passages embedded, {report.reused} from cache) -> {settings.index_root}")
+              f"({report.embedded} texts embedded, {report.reused} reused: cached or repeated) -> {settings.index_root}")
     return 0 if report.items and not report.errors else (1 if report.items else 2)
 
 

@@ -1,0 +1,136 @@
+"""In-process latency of search, extractive ask and grade over a built index (run as a child by the bench).
+
+``python -m bench.latency --home H [--queries N] [--hit1] [--recall]`` prints one JSON
+object: p50/p95 in ms of each operation (``null`` when the module is not available),
+the approximate index's recall@10 against exact search, qbank's hit@1 on the labelled
+set (``--hit1``, bundled corpus only), and this process's peak RSS.
+
+Every timed query is a distinct question seen for the first time (the query-embedding
+cache does not help), after a warm-up on other questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+WARMUP = ["什么是过拟合", "how does dropout work", "介绍一下注意力机制", "梯度爆炸怎么办", "BN 作用"]
+
+
+def eval_queries() -> list[str]:
+    """Every query of the labelled set, covered or not (uncovered ones exercise abstention)."""
+    from bench.quality import RETRIEVAL_SET
+
+    with open(RETRIEVAL_SET, encoding="utf-8") as f:
+        return [json.loads(line)["query"] for line in f if line.strip()]
+
+
+def grading_cases(index) -> list[tuple[object, str]]:
+    """(item, answer) pairs of the labelled grading set whose item is in ``index``."""
+    from ingest.settings import DATA_DIR
+
+    by_key = {f"{it.file}#{it.number}": it for it in index.items}
+    cases = []
+    with open(DATA_DIR / "eval" / "grading.jsonl", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                if row["ref"] in by_key:
+                    cases.append((by_key[row["ref"]], row["answer"]))
+    return cases
+
+
+def distinct_texts(index) -> tuple[int, int]:
+    """(distinct, total) of the texts ingest embeds for these items (see ``ingest.pipeline.embed_texts``)."""
+    from ingest.pipeline import embed_texts
+
+    by_item: dict[str, list] = {}
+    for p in index.passages:
+        by_item.setdefault(p.item_id, []).append(p)
+    texts = [t for it in index.items for t in embed_texts(it, by_item.get(it.id, []))]
+    return len(set(texts)), len(texts)
+
+
+def measure(home: Path, n_queries: int, hit1: bool, recall: bool, distinct: bool = False) -> dict:
+    from bench.measure import percentiles, time_calls
+    from ingest.settings import Settings
+    from rag.retrieve import Searcher
+
+    settings = Settings.load(home=home)
+    out: dict = {}
+    t = time.perf_counter()
+    searcher = Searcher(settings)
+    searcher.warm_up()
+    out["load_s"] = time.perf_counter() - t
+    index = searcher.index
+    out["index_type"] = index.manifest.get("index_type")
+    out["vectors"] = int(index.dense.ntotal)
+    queries = eval_queries()[:n_queries]
+    p = percentiles(time_calls(lambda q: searcher.search(q), queries, WARMUP))
+    out["search_ms"] = p
+    try:
+        from rag.answer import Answerer
+    except ImportError as exc:
+        out["ask_ms"], out["ask_note"] = None, f"rag.answer not available ({exc})"
+    else:
+        answerer = Answerer(settings.replace(llm_backend="none"), searcher=searcher)
+        # new questions again: strip a trailing mark so the query-embedding cache misses
+        asks = [q.rstrip("？?") + "呢" for q in queries]
+        out["ask_ms"] = percentiles(time_calls(answerer.ask, asks, [w + "？" for w in WARMUP]))
+    try:
+        from rag.interview.grade import Grader
+    except ImportError as exc:
+        out["grade_ms"], out["grade_note"] = None, f"rag.interview.grade not available ({exc})"
+    else:
+        grader = Grader(settings, searcher=searcher)
+        grader.warm_up()
+        cases = grading_cases(index)
+        if not cases:   # synthetic banks: grade the bundled items' reference answers' first lines
+            cases = [(it, it.answer[:300]) for it in index.items[:60]]
+        warm = [(it, "不知道") for it in index.items[-3:]]
+        out["grade_ms"] = percentiles(time_calls(lambda c: grader.grade(*c), cases[:n_queries], warm))
+    if recall:
+        out["recall_at_10"] = ann_recall(index, searcher, queries)
+    if distinct:
+        out["distinct_texts"] = distinct_texts(index)
+    if hit1:
+        from bench.quality import load_queries, qbank_hit_at_1
+
+        out["hit_at_1"] = qbank_hit_at_1(searcher, load_queries())
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def ann_recall(index, searcher, queries: list[str]) -> float | None:
+    """recall@10 of the live dense index against exact search; None when the index is exact already."""
+    import numpy as np
+
+    from bench.ann import recall_at_k, vectors_of
+    from ingest.embed import load_embedder
+
+    if index.manifest.get("index_type") == "flat":
+        return None
+    embedder = load_embedder(searcher.settings.embedding_model)
+    q = np.vstack([embedder.embed_query(x) for x in queries])
+    return recall_at_k(index.dense, vectors_of(index.dense), q, k=10)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--home", required=True, type=Path)
+    ap.add_argument("--queries", type=int, default=200, help="timed calls per operation")
+    ap.add_argument("--hit1", action="store_true", help="also hit@1 on data/eval/retrieval.jsonl")
+    ap.add_argument("--recall", action="store_true", help="also recall@10 of the approximate index")
+    ap.add_argument("--distinct", action="store_true", help="also how many of the embedded texts are distinct")
+    args = ap.parse_args(argv)
+    json.dump(measure(args.home, args.queries, args.hit1, args.recall, args.distinct), sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
