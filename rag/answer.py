@@ -26,7 +26,7 @@ from ingest.items import QAItem
 from ingest.settings import Settings
 from rag.chain import answer_chain, condense_chain, source_label
 from rag.citations import CitationStream, attribute
-from rag.conversation import Resolution, Turn, resolve
+from rag.conversation import Resolution, Turn, carry_topic, resolve
 from rag.llm import check_llm_settings, describe_failure, make_chat_model, stream_with_deadline
 from rag.prompts import ContextItem, format_context
 from rag.retrieve import SearchResult, Searcher, check_query
@@ -196,13 +196,20 @@ class Answerer:
         tokens = self.searcher.analyzer.tokens(question) if history else []
         condense = self._condense if (history and self.uses_llm) else None
         res = resolve(question, history, tokens, condense, self.settings.max_query_chars)
-        yield from self.stream_result(question, self._search(res), res)
+        result = self._search(res)
+        if res.how == "condensed" and result.abstained:
+            # a weak LLM can mangle the rewrite: carrying the topic is the safer reading
+            carried = Resolution(carry_topic(history[-1].topic, question), history[-1].topic, "carried")
+            alt = self._search(carried)
+            if not alt.abstained:
+                res, result = carried, alt
+        yield from self.stream_result(question, result, res)
 
     def _search(self, res: Resolution) -> SearchResult:
-        result = self.searcher.search(res.resolved)
+        result = self.searcher.search(res.resolved, k=self.settings.top_k)
         if res.how == "carried" and result.abstained:
             # the follow-up's own words dilute the score: the topic decides whether the banks cover it
-            topic = self.searcher.search(res.topic)
+            topic = self.searcher.search(res.topic, k=self.settings.top_k)
             if not topic.abstained:
                 same = result.hits and result.hits[0].item.id == topic.hits[0].item.id
                 result = replace(result, abstained=False, confidence=topic.confidence) if same else topic

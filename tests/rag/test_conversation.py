@@ -102,6 +102,15 @@ def test_llm_condenses_the_follow_up(corpus_settings, searcher):
     assert "Question / 问题: 批量归一化有哪些缺点？" in model.seen[2][-1].content
 
 
+def test_mangled_condensed_question_falls_back_to_the_topic(corpus_settings, searcher):
+    model = FakeListChatModel(responses=["批量归一化 [1] 稳定训练。", "红烧肉怎么做", "它依赖批量大小 [1]。"])
+    chat = Conversation(Answerer(corpus_settings, searcher=searcher, model=model))
+    chat.ask("什么是批量归一化？")
+    ans = chat.ask("那它有什么缺点？")
+    assert not ans.abstained and ans.resolved_question == "什么是批量归一化？ 那它有什么缺点？"
+    assert ans.mode == "llm" and ans.citations[0].id == "dl_basics_qa-31"
+
+
 def test_fake_backend_conversation(corpus_settings, searcher):
     chat = Conversation(Answerer(corpus_settings.replace(llm_backend="fake"), searcher=searcher))
     first = chat.ask("什么是批量归一化？")

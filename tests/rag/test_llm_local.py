@@ -72,6 +72,7 @@ def test_local_backend_end_to_end(local_settings, searcher):
     for question in ("什么是批量归一化？", "那它有什么缺点？"):
         parts = list(chat.stream(question))
         ans = parts[-1]
+        print(f"\n{question} -> {ans.mode}: {ans.answer[:80]!r} | {ans.notice}")
         assert isinstance(ans, Answer) and not ans.abstained and ans.resolved_question
         n_hits = len(ans.citations) + len(ans.related)
         assert 1 <= n_hits <= 2
