@@ -161,3 +161,54 @@ def test_settings_dead_endpoint_fails_clearly_and_hides_the_key(page, shots_dir)
     assert "127.0.0.1:9" in status.inner_text() or "connect" in status.inner_text().lower()
     assert "sk-secret" not in page.content()
     shot(page, shots_dir, "settings.png")
+
+
+@pytest.fixture(scope="module")
+def openai_stub():
+    """A local server speaking the OpenAI chat.completions protocol (the one the answer tests use)."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from tests.rag.test_llm_openai import Handler
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    srv.requests = []
+    srv.release = threading.Event()
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv
+    srv.release.set()
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_session_llm_with_its_own_key_streams_an_llm_answer(page, browser, server_url, served_home, openai_stub,
+                                                             shots_dir):
+    key = "sk-browser-session-7f3a9c"
+    page.click("#qb-tab-settings-button")
+    page.click("#qb-set-backend label:has-text('OpenAI')")
+    page.fill("#qb-set-model textarea, #qb-set-model input", "ok")
+    page.fill("#qb-set-base-url textarea, #qb-set-base-url input", f"http://127.0.0.1:{openai_stub.server_address[1]}/v1")
+    page.fill("#qb-set-api-key input", key)
+    page.click("#qb-set-apply")
+    page.locator("#qb-set-status").get_by_text("✅").wait_for()
+    page.click("#qb-set-test")
+    page.locator("#qb-set-status").get_by_text("ms").wait_for(timeout=60_000)
+    assert "✅" in page.inner_text("#qb-set-status")
+    page.click("#qb-tab-chat-button")
+    ask(page, "什么是批量归一化？")
+    assert "LLM" in page.inner_text("#qb-mode")
+    answer = last_answer(page)
+    assert "对每层输入做归一化" in answer.inner_text() and cited_ids(answer) == ["dl_basics_qa-31"]
+    assert "[7]" in page.inner_text("#qb-notice")                   # the invalid citation was dropped, with a note
+    _, headers, _ = openai_stub.requests[-1]
+    assert headers["authorization"] == f"Bearer {key}"             # the session's key reached the LLM...
+    assert key not in page.content()                                # ...and never came back to the page
+    assert key not in (served_home / "serve.log").read_text()
+    # another browser session keeps the server default: banks only
+    other = browser.new_context().new_page()
+    other.goto(server_url)
+    other.wait_for_selector("#qb-question textarea")
+    ask(other, "什么是批量归一化？")
+    assert "题库作答" in other.inner_text("#qb-mode")
+    other.context.close()
