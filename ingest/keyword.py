@@ -35,7 +35,7 @@ QUERY_STOPWORDS = set(
     "要不要 怎么办 怎么样 怎么回事 回事 要 该 会 能 还 又 再 才 只 拿 用 搞 弄 整 干 做 去 来 给 让 把 被 跟 同 "
     "那种 这种 那个 这个 这些 那些 这样 那样 这么 那么 哪几种 几种 哪几 哪种 几个 哪一个 各自 分别 里 里面 上 下 时候 "
     "之后 以后 之前 以前 东西 情况 玩意 玩意儿 一点 有点 一般 平时 常说 所谓 咱们 自己 别人 人家 想 想要 知道 懂 "
-    "帮 帮我 告诉 告诉我 请教 谢谢 好 好的 呗 嘛 哦 哈 嗯 诶 一 起 起来 出来 下去 "
+    "帮 帮我 告诉 告诉我 请教 谢谢 好 好的 呗 嘛 哦 哈 嗯 诶 一 起 起来 出来 下去 好不好 行不行 对不对 是啥 干嘛 "
     "i me my you your we our they their he she should would could will shall may might must "
     "when where who whom whose there here then than so if as at by from into onto over under "
     "use used using work works working get got make made kind sort thing things way ways "
@@ -200,11 +200,19 @@ class Analyzer:
                     out.append((w, c.replace(" ", "_")))
         return out
 
-    def terms(self, text: str) -> list[str]:
-        """The content terms of a query, canonical and unique, for measuring how much of it an item covers."""
+    def terms(self, text: str, known=None) -> list[str]:
+        """The content terms of a query, canonical and unique, for measuring how much of it an item covers.
+
+        Args:
+            known: optional ``term -> bool``; a plain English word (not a name like ``LoRA``, not in the
+                glossary or lexicon) for which it is False is left out: against Chinese banks a word
+                like "figure" or "keep" says nothing about coverage.
+        """
         out: list[str] = []
         for w, c in self._words(text):
             if (_CJK_CHAR.fullmatch(w) and w == c) or c in out:
+                continue
+            if known is not None and c == w.lower() and _PLAIN_WORD.fullmatch(c) and not known(c):
                 continue
             out.append(c)
         return out
@@ -241,6 +249,7 @@ class Analyzer:
 
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z0-9]{2,}|.*[a-z][A-Z].*|.*[A-Za-z]\d.*|.*\d[A-Za-z].*)$")
+_PLAIN_WORD = re.compile(r"[a-z]+")
 _PIECES = re.compile(r"[a-z0-9.+#]+|[\u4e00-\u9fff]+")
 _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
 
@@ -282,22 +291,24 @@ class KeywordIndex:
         as_ = self.a.get_scores(a_tokens) if a_tokens else np.zeros(n, dtype=np.float32)
         return qs * weight_question, as_
 
-    def coverage(self, terms: list[str]) -> np.ndarray:
-        """Per item, the IDF-weighted share of ``terms`` found in its question or answer (0..1).
+    def coverage(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per item, the IDF-weighted share of ``terms`` found in (its question, its question or answer).
 
         A term no item contains still counts in the denominator, so "LoRA 的原理" covers
         nothing even though an item may talk about 原理. Work is per term, never per item.
         """
         n = self.q.scores["num_docs"]
-        cov = np.zeros(n, dtype=np.float32)
+        in_q = np.zeros(n, dtype=np.float32)
+        in_any = np.zeros(n, dtype=np.float32)
         total = 0.0
         for t in dict.fromkeys(terms):
-            docs = np.union1d(_postings(self.q, t), _postings(self.a, t))
+            q_docs = _postings(self.q, t)
+            docs = np.union1d(q_docs, _postings(self.a, t))
             idf = float(np.log(1.0 + (n - len(docs) + 0.5) / (len(docs) + 0.5)))
             total += idf
-            cov[docs] += idf
-        return cov / total if total > 0 else cov
-
+            in_q[q_docs] += idf
+            in_any[docs] += idf
+        return (in_q / total, in_any / total) if total > 0 else (in_q, in_any)
 
     def knows(self, term: str) -> bool:
         """Whether any item contains ``term`` (a canonical token), or, for a term the tokenizer splits

@@ -41,6 +41,7 @@ class Outcome:
     ranked: tuple[tuple[str, ...], ...]
     abstained: bool
     confidence: float = 0.0
+    scores: tuple[float, ...] = ()     # the ranked hits' scores
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,16 @@ def mean_reciprocal_rank(ranks: list[int | None]) -> float:
     return sum(1.0 / r for r in ranks if r) / len(ranks) if ranks else 0.0
 
 
+def margin(outcome: Outcome, cap: float = 0.05) -> float:
+    """Score of the first relevant hit minus the best irrelevant one, clipped to ``[-cap, cap]``
+    (``-cap`` when nothing relevant is listed): how safely a covered query is ranked."""
+    rel = [s for ids, s in zip(outcome.ranked, outcome.scores) if outcome.gold.intersection(ids)]
+    irr = [s for ids, s in zip(outcome.ranked, outcome.scores) if not outcome.gold.intersection(ids)]
+    if not rel:
+        return -cap
+    return max(-cap, min(cap, rel[0] - (irr[0] if irr else 0.0)))
+
+
 def summarize(outcomes: list[Outcome]) -> Metrics:
     covered = [o for o in outcomes if o.gold]
     uncovered = [o for o in outcomes if not o.gold]
@@ -151,7 +162,8 @@ def evaluate(searcher, queries: list[EvalQuery], modes=("hybrid", "keyword", "de
                 raw_cache[q.query] = raw
         for mode in modes:
             res = searcher.rank(q.query, raw, mode, RANK_DEPTH, params=params)
-            out[mode].append(Outcome(q.kind, q.gold, tuple(h.ids for h in res.hits), res.abstained, res.confidence))
+            out[mode].append(Outcome(q.kind, q.gold, tuple(h.ids for h in res.hits), res.abstained, res.confidence,
+                                     tuple(h.score for h in res.hits)))
     return out
 
 
@@ -164,14 +176,15 @@ def check_gold(searcher, queries: list[EvalQuery]) -> None:
 
 
 def report_rows(outcomes: dict[str, list[Outcome]], holdout: list[EvalQuery] | None = None,
-                queries: list[EvalQuery] | None = None) -> list[dict]:
-    """Table rows: per mode, all queries, each kind, and (when given) the holdout half."""
+                queries: list[EvalQuery] | None = None, tune_half: list[EvalQuery] | None = None) -> list[dict]:
+    """Table rows: per mode, all queries, each kind, and (when given) the tuning and holdout halves."""
     rows = []
     for mode, outs in outcomes.items():
         groups = [("all", outs)] + [(k, [o for o in outs if o.kind == k]) for k in KINDS]
-        if holdout is not None and queries is not None:
-            held = {id(q) for q in holdout}
-            groups.append(("holdout", [o for o, q in zip(outs, queries) if id(q) in held]))
+        for name, half in (("tune", tune_half), ("holdout", holdout)):
+            if half is not None and queries is not None:
+                members = {id(q) for q in half}
+                groups.append((name, [o for o, q in zip(outs, queries) if id(q) in members]))
         for name, group in groups:
             if group:
                 rows.append({"config": mode, "queries": name, "n": len(group), **summarize(group).__dict__})

@@ -2,8 +2,8 @@
 
 The constants were measured on the tuning half of ``data/eval/retrieval.jsonl``
 (``qbank eval --tune`` reproduces the search; the README states the numbers).
-The three knobs a user may want to change live in :class:`~ingest.settings.Settings`:
-``weight_question``, ``weight_dense`` and ``abstain_threshold``.
+The knobs a user may want to change live in :class:`~ingest.settings.Settings`:
+``weight_question``, ``weight_dense``, ``weight_coverage`` and ``abstain_threshold``.
 """
 
 from __future__ import annotations
@@ -12,29 +12,33 @@ from dataclasses import dataclass
 
 import numpy as np
 
-KEYWORD_HALF = 20.0                     # weighted BM25 sum at which the keyword score is 0.5
+KEYWORD_HALF = 17.06                    # weighted BM25 sum at which the keyword score is 0.5
 DENSE_FLOOR, DENSE_CEIL = 0.20, 0.80    # cosines mapped to 0 and 1
-WEIGHT_COVERAGE = 0.25                  # share of query-term coverage in the hybrid ranking score
-KEYWORD_COVERAGE = 0.25                 # ... and in the keyword-only ablation
-COVERAGE_CONFIDENCE = 0.5               # share of coverage in the abstention confidence
+WEIGHT_QUESTION_COVERAGE = 0.047        # fusion weight of the coverage by the question field alone
+COVERAGE_CONFIDENCE = 0.25              # share of coverage in the (keyword side of the) confidence
+DENSE_CONFIDENCE = 0.4                  # scale of the top hit's dense score as evidence on its own
 UNKNOWN_PENALTY = 0.5                   # confidence lost when every concept the query names is absent
-# abstention thresholds of the ablations (the hybrid one is ``settings.abstain_threshold``)
-ABLATION_THRESHOLDS = {"keyword": 0.30, "dense": 0.30}
+# the keyword-only and dense-only ablations, tuned the same way (see rag/tune.py)
+KEYWORD_COVERAGE, KEYWORD_QUESTION_COVERAGE = 0.057, 0.129
+ABLATION_THRESHOLDS = {"keyword": -0.116, "dense": 0.142}
 
 
 @dataclass(frozen=True)
 class Params:
     """Everything the fusion needs, so evaluation can try other values without touching settings."""
 
-    weight_question: float = 0.5
-    weight_dense: float = 0.2
-    abstain_threshold: float = 0.30
-    weight_coverage: float = WEIGHT_COVERAGE
+    weight_question: float = 0.521
+    weight_dense: float = 0.129
+    abstain_threshold: float = 0.191
+    weight_coverage: float = 0.097
+    weight_question_coverage: float = WEIGHT_QUESTION_COVERAGE
     keyword_half: float = KEYWORD_HALF
     dense_floor: float = DENSE_FLOOR
     dense_ceil: float = DENSE_CEIL
     keyword_coverage: float = KEYWORD_COVERAGE
+    keyword_question_coverage: float = KEYWORD_QUESTION_COVERAGE
     coverage_confidence: float = COVERAGE_CONFIDENCE
+    dense_confidence: float = DENSE_CONFIDENCE
     unknown_penalty: float = UNKNOWN_PENALTY
     keyword_threshold: float = ABLATION_THRESHOLDS["keyword"]
     dense_threshold: float = ABLATION_THRESHOLDS["dense"]
@@ -44,9 +48,10 @@ class Params:
             raise ValueError(f"keyword_half must be > 0, got {self.keyword_half!r}.")
         if self.dense_ceil <= self.dense_floor:
             raise ValueError(f"dense_ceil ({self.dense_ceil!r}) must be above dense_floor ({self.dense_floor!r}).")
-        if self.weight_dense < 0 or self.weight_coverage < 0 or self.weight_dense + self.weight_coverage > 1:
-            raise ValueError(f"weight_dense ({self.weight_dense!r}) and weight_coverage ({self.weight_coverage!r}) "
-                             f"must be >= 0 and add up to at most 1.")
+        weights = (self.weight_dense, self.weight_coverage, self.weight_question_coverage)
+        if min(weights) < 0 or sum(weights) > 1:
+            raise ValueError(f"weight_dense, weight_coverage and weight_question_coverage {weights!r} must be >= 0 "
+                             f"and add up to at most 1.")
 
     @classmethod
     def from_settings(cls, settings, **changes) -> "Params":
@@ -70,20 +75,27 @@ def dense_score(cosine: np.ndarray, floor: float, ceil: float) -> np.ndarray:
     return np.clip((np.asarray(cosine, dtype=np.float32) - floor) / (ceil - floor), 0.0, 1.0)
 
 
-def fuse(keyword: np.ndarray, dense: np.ndarray, coverage: np.ndarray, weight_dense: float,
-         weight_coverage: float) -> np.ndarray:
-    """Convex combination of the normalised keyword and dense scores and the query-term coverage."""
-    return (1.0 - weight_dense - weight_coverage) * keyword + weight_dense * dense + weight_coverage * coverage
+def fuse(keyword: np.ndarray, dense: np.ndarray, coverage: np.ndarray, question_coverage: np.ndarray,
+         weight_dense: float, weight_coverage: float, weight_question_coverage: float) -> np.ndarray:
+    """Convex combination of the normalised keyword and dense scores and the query-term coverages
+    (by the whole item, and by its question alone: the question field weighs more)."""
+    w_kw = 1.0 - weight_dense - weight_coverage - weight_question_coverage
+    return w_kw * keyword + weight_dense * dense + weight_coverage * coverage + weight_question_coverage * question_coverage
 
 
 def confidence(mode: str, fused: float, coverage: float, dense: float, unknown: float, params: Params) -> float:
     """How sure the top hit answers the query, compared with ``params.threshold(mode)``.
 
-    Hybrid and keyword modes blend the top fused score with how much of the query's content the
-    top item covers, minus a penalty for the share of named concepts no item mentions (what makes
-    "LoRA 的原理" abstain although 原理 is everywhere). The dense ablation has only its score.
+    Two kinds of evidence, and either suffices: the keyword side (the top fused score blended
+    with how much of the query's content the top item covers, minus a penalty for the share of
+    named concepts no item mentions: what makes "LoRA 的原理" abstain although 原理 is
+    everywhere), and a dense match strong enough by itself (a paraphrase sharing no word
+    with the bank). The keyword ablation has only the first, the dense ablation only its score.
     """
     if mode == "dense":
         return float(dense)
     c = params.coverage_confidence
-    return float((1.0 - c) * fused + c * coverage - params.unknown_penalty * unknown)
+    lexical = (1.0 - c) * fused + c * coverage - params.unknown_penalty * unknown
+    if mode == "keyword":
+        return float(lexical)
+    return float(max(lexical, params.dense_confidence * dense))

@@ -81,6 +81,7 @@ class Scores:
     answer: np.ndarray
     coverage: np.ndarray
     dense: np.ndarray
+    question_coverage: np.ndarray | None = None   # the same share, counted in the question field only
     unknown: float = 0.0    # share of the query's concepts that no item mentions ("LoRA", "红烧肉" has none)
 
 
@@ -133,6 +134,7 @@ class Searcher:
         with self._lock:
             self._index = None
             self._analyzer = None
+            self.__dict__.pop("_doc_masks", None)
 
     def warm_up(self) -> None:
         self.index
@@ -145,12 +147,12 @@ class Searcher:
         index, analyzer = self.index, self.analyzer
         n = len(index.items)
         zeros = np.zeros(n, dtype=np.float32)
-        q = a = cov = zeros
+        q = a = cov = qcov = zeros
         if keyword:
             q, a = index.keyword.scores(analyzer.query_tokens(query), 1.0)
-            cov = index.keyword.coverage(analyzer.terms(query))
+            qcov, cov = index.keyword.coverage(analyzer.terms(query, known=index.keyword.knows))
         d = self._dense(analyzer.dense_text(query), q + a) if dense else zeros
-        return Scores(q, a, cov, d, self.unknown_share(query))
+        return Scores(q, a, cov, d, qcov, self.unknown_share(query))
 
     def unknown_share(self, query: str) -> float:
         """Share of the concepts named in ``query`` that no item mentions (0 when it names none)."""
@@ -198,6 +200,12 @@ class Searcher:
         raw = self.scores(query, keyword=not dense_only, dense=not keyword_only)
         return self.rank(query, raw, mode, k or self.settings.top_k, doc)
 
+    def _doc_mask(self, doc: str) -> np.ndarray:
+        masks = self.__dict__.setdefault("_doc_masks", {})
+        if doc not in masks:
+            masks[doc] = np.array([doc in (it.doc, it.file) for it in self.index.items], dtype=bool)
+        return masks[doc]
+
     def rank(self, query: str, raw: Scores, mode: str = "hybrid", k: int = 5, doc: str | None = None,
              params: fusion.Params | None = None) -> SearchResult:
         """Fuse raw scores into ranked, de-duplicated hits and decide whether to abstain."""
@@ -207,14 +215,15 @@ class Searcher:
         items = self.index.items
         kw = fusion.keyword_score(raw.question, raw.answer, p.weight_question, p.keyword_half)
         dn = fusion.dense_score(raw.dense, p.dense_floor, p.dense_ceil)
+        qcov = raw.coverage if raw.question_coverage is None else raw.question_coverage
         if mode == "hybrid":
-            fused = fusion.fuse(kw, dn, raw.coverage, p.weight_dense, p.weight_coverage)
+            fused = fusion.fuse(kw, dn, raw.coverage, qcov, p.weight_dense, p.weight_coverage, p.weight_question_coverage)
         elif mode == "keyword":
-            fused = fusion.fuse(kw, dn, raw.coverage, 0.0, p.keyword_coverage)
+            fused = fusion.fuse(kw, dn, raw.coverage, qcov, 0.0, p.keyword_coverage, p.keyword_question_coverage)
         else:
             fused = dn
         if doc:
-            fused = np.where([doc in (it.doc, it.file) for it in items], fused, -np.inf)
+            fused = np.where(self._doc_mask(doc), fused, -np.inf)
         order = np.lexsort((-raw.dense, -fused))   # ties (e.g. all zero when nothing matches) go to the nearest by cosine
         hits: list[Hit] = []
         seen: set[str] = set()
