@@ -58,10 +58,33 @@ class Services:
         self._searcher = Searcher(settings)
         self._answerers: OrderedDict[tuple, object] = OrderedDict()
         self._library_cache: tuple[str, list[QAItem]] | None = None
+        self._grader = None
+        self._store = None
 
     def warm_up(self) -> None:
-        """Load the index and the embedding model before the first user arrives."""
+        """Load the index, the embedding model and the grader before the first user arrives."""
         self._searcher.warm_up()
+        self.grader.warm_up()
+
+    @property
+    def grader(self):
+        """The offline grader (``rag.interview.grade.Grader``) on the live index."""
+        from rag.interview.grade import Grader
+
+        with self._lock:
+            if self._grader is None or self._grader.searcher is not self._searcher:
+                self._grader = Grader(self.settings, self._searcher)
+            return self._grader
+
+    @property
+    def store(self):
+        """Interview history and spaced repetition (``rag.interview.store.HistoryStore``, SQLite)."""
+        from rag.interview.store import HistoryStore
+
+        with self._lock:
+            if self._store is None:
+                self._store = HistoryStore(self.settings.db_path)
+            return self._store
 
     @property
     def searcher(self):
@@ -133,6 +156,7 @@ class Services:
             with self._lock:
                 self._searcher = fresh
                 self._answerers.clear()
+            self.grader.warm_up()
         return report
 
 

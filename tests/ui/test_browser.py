@@ -212,3 +212,48 @@ def test_session_llm_with_its_own_key_streams_an_llm_answer(page, browser, serve
     ask(other, "什么是批量归一化？")
     assert "题库作答" in other.inner_text("#qb-mode")
     other.context.close()
+
+
+def test_two_question_mock_interview_to_its_report(page, browser, server_url, corpus_settings, shots_dir):
+    from rag.library import Library
+
+    by_question = {it.question: it for it in Library(corpus_settings).items()}
+    page.click("#qb-tab-interview-button")
+    page.fill("#qb-iv-count input[type=number]", "2")
+    page.press("#qb-iv-count input[type=number]", "Enter")
+    page.click("#qb-iv-start")
+    page.locator("#qb-iv-progress").get_by_text("0/2").wait_for()
+    scores = []
+    for n in (1, 2):
+        heading = page.locator("#qb-iv-question h3").inner_text().strip()
+        item = by_question[heading]
+        # a good answer: three of the reference's key points in the candidate's words
+        page.fill("#qb-iv-answer textarea", "；".join(item.key_points[:3]))
+        page.click("#qb-iv-submit")
+        page.locator("#qb-iv-progress").get_by_text(f"{n}/2").wait_for()
+        card = page.locator("#qb-grade-card")
+        card.wait_for()
+        statuses = card.locator(".qb-point").evaluate_all("els => els.map(e => e.dataset.status)")
+        assert len(statuses) == len(item.key_points) and "covered" in statuses
+        assert card.locator(".qb-ref-where").inner_text().startswith(item.file)
+        scores.append(int(page.inner_text("#qb-score-value")))
+        if n == 1:
+            shot(page, shots_dir, "interview.png")
+            page.click("#qb-iv-next")
+            page.wait_for_function(f"!document.querySelector('#qb-iv-question').innerText.includes({heading!r})")
+    page.click("#qb-iv-finish")
+    page.locator("#qb-topic-chart").wait_for()
+    report = page.inner_text("#qb-iv-report")
+    assert "已答 2/2" in report and f"平均分 {round(sum(scores) / 2)}" in report
+    assert page.locator("#qb-topic-chart .qb-bar-row").count() >= 1
+    with page.expect_download() as download:
+        page.locator("#qb-iv-export a").first.click()
+    exported = download.value.path().read_text(encoding="utf-8")
+    assert exported.startswith("# 模拟面试报告") and "已答 2/2" in exported
+    shot(page, shots_dir, "report.png")
+    # another browser session has its own (not started) interview
+    other = browser.new_context().new_page()
+    other.goto(server_url)
+    other.click("#qb-tab-interview-button")
+    other.locator("#qb-iv-progress").get_by_text("开始面试").wait_for()
+    other.context.close()
