@@ -195,6 +195,8 @@ class Searcher:
         """
         if keyword_only and dense_only:
             raise ValueError("keyword_only and dense_only exclude each other; pick at most one.")
+        if k is not None and k < 1:
+            raise ValueError(f"k must be at least 1, got {k!r}.")
         query = check_query(query, self.settings.max_query_chars)
         mode = "keyword" if keyword_only else "dense" if dense_only else "hybrid"
         raw = self.scores(query, keyword=not dense_only, dense=not keyword_only)
