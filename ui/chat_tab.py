@@ -60,46 +60,47 @@ def build(ctx) -> ChatParts:
 
 
 def answer_updates(services, question: str, history: list, state: ChatState, llm, lang: str):
-    """Stream one answer into the chat: yields (chatbot, question box, badge, notice, cites, related, state)."""
+    """Stream one answer into the chat: yields (chatbot, question box, badge, notice, cites, related, state).
+
+    The question shows at once with a "searching" placeholder; LLM chunks replace it as they
+    arrive; the final ``Answer`` replaces the text with its linked, cited form.
+    """
     from rag.conversation import Conversation
-    from rag.retrieve import QueryError
+    from rag.retrieve import QueryError, check_query
 
-    history = list(history or [])
     try:
+        question = check_query(question, services.settings.max_query_chars)
         answerer = services.answerer(llm)
-        stream = Conversation(answerer, state.turns).stream(question)
-        first = next(stream)
-    except QueryError as exc:
+    except (QueryError, ValueError, ImportError) as exc:   # empty/too long, LLM settings, missing package
         raise gr.Error(str(exc)) from None
-    except (ValueError, ImportError, OSError) as exc:   # LLM settings, missing package, index problems
-        raise gr.Error(str(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - e.g. IndexUnavailable: the UI edge shows one clear line
-        raise gr.Error(f"{type(exc).__name__}: {exc}") from None
-    history.append({"role": "user", "content": question})
-    history.append({"role": "assistant", "content": ""})
+    history = list(history or []) + [{"role": "user", "content": question},
+                                     {"role": "assistant", "content": f"*{t('thinking', lang)}*"}]
+    keep = gr.update()
+    yield history, "", keep, keep, keep, keep, state
     text = ""
-    for part in _chain(first, stream):
-        if isinstance(part, str):
-            text += part
-            history[-1] = {"role": "assistant", "content": text}
-            yield history, "", gr.update(), gr.update(), gr.update(), gr.update(), state
-            continue
-        answer = part
-        history[-1] = {"role": "assistant", "content": render.answer_markdown(answer, lang)}
-        state.cited = [(c.n, c.id) for c in answer.citations]
-        state.related = [c.question for c in answer.related]
-        notice = t("not_covered", lang) if answer.abstained else ""
-        if answer.notice:
-            notice = f"{notice}\n\n{answer.notice}".strip()
-        cite_rows = [[render.citation_row(c.n, c, lang)] for c in answer.citations]
-        yield (history, "", render.badge_html(answer.mode, answer.abstained, lang),
-               f"> ⚠️ {notice}" if notice else "", gr.Dataset(samples=cite_rows),
-               gr.Dataset(samples=[[q] for q in state.related]), state)
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
+    try:
+        for part in Conversation(answerer, state.turns).stream(question):
+            if isinstance(part, str):
+                text += part
+                history[-1] = {"role": "assistant", "content": text}
+                yield history, "", keep, keep, keep, keep, state
+                continue
+            answer = part
+            history[-1] = {"role": "assistant", "content": render.answer_markdown(answer, lang)}
+            state.cited = [(c.n, c.id) for c in answer.citations]
+            state.related = [c.question for c in answer.related]
+            notice = t("not_covered", lang) if answer.abstained else ""
+            if answer.notice:
+                notice = f"{notice}\n\n{answer.notice}".strip()
+            cite_rows = [[render.citation_row(c.n, c, lang)] for c in answer.citations]
+            yield (history, "", render.badge_html(answer.mode, answer.abstained, lang),
+                   f"> ⚠️ {notice}" if notice else "", gr.Dataset(samples=cite_rows),
+                   gr.Dataset(samples=[[q] for q in state.related]), state)
+    except Exception as exc:  # noqa: BLE001 - e.g. IndexUnavailable: the UI edge shows one clear line
+        message = str(exc) if isinstance(exc, (QueryError, ValueError, OSError)) else f"{type(exc).__name__}: {exc}"
+        history[-1] = {"role": "assistant", "content": f"⚠️ {message}"}
+        yield history, question, keep, keep, keep, keep, state
+        raise gr.Error(message) from None
 
 
 def wire(p: ChatParts, ctx) -> None:
