@@ -180,7 +180,7 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES) -> SourceDoc:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise LoadError(path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+            raise LoadError(path, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(path, f"cannot be read ({exc.strerror or exc})") from None
