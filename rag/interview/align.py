@@ -29,6 +29,16 @@ LABEL_BOOST = 2.0
 THING_SHARE = 0.5        # a term in more than this share of the statements is the topic, not a sibling thing
 
 
+# discourse and function words: frequent enough in candidates' speech, rare enough in the banks to get a high
+# IDF, and never what a key point is about
+FUNCTION_WORDS = set("""
+换句话说 反之 也就是说 总之 此外 另外 然后 首先 其次 最后 同时 能够 可能 一些 一种 一个 通过 进行 使用 使得 以及 并且 从而
+因此 所以 因为 如果 而且 其中 这种 这些 那些 具有 包括 等等 例如 比如 特别 尤其 相对 相应 对于 关于 基于 用于 由于 之间
+之后 之前 其他 所有 每个 各种 主要 具体 通常 一般 往往 常用 常见 需要 可以 就是 还是 或者 以便 以及 并 但是 然而 不过
+即 则 该 此 其 它们 我们 他们 大家 这样 那样 如何 怎样 一定 比较 更加 非常 很多 许多 大量 较 更 最 都 也 还 又 再 已经
+""".split())
+
+
 class Vocabulary:
     """Terms of a text with IDF weights from the index's answer field (BM25 IDF)."""
 
@@ -66,6 +76,8 @@ class Vocabulary:
         toks = {t for t in toks if canon.get(t.replace("_", " "), t).replace(" ", "_") == t
                 or canon[t.replace("_", " ")].replace(" ", "_") not in toks}
         keep = {t for t in toks if not any(t != o and t in o and len(o) > len(t) for o in toks)}
+        keep = {t for t in keep if t not in FUNCTION_WORDS and not re.fullmatch(r"[\u4e00-\u9fff]", t)
+                and not re.fullmatch(r"[\u4e00-\u9fff]+则", t)}
         return {t: self.idf(t) for t in keep}
 
 
@@ -117,6 +129,7 @@ class RefClause:
     terms: dict[str, float]
     grams: frozenset[str]
     things: frozenset[str]
+    context: str = ""           # the whole statement
 
 
 @dataclass
@@ -230,7 +243,7 @@ def ref_clauses(vocab: Vocabulary, statement: str, k: int, keys: dict[str, re.Pa
         if c.text == label:
             continue
         out.append(RefClause(c.text, k, vocab.terms(c.text), frozenset(bigrams(c.text)),
-                             mentions(c.text, keys) | label_things))
+                             mentions(c.text, keys) | label_things, statement))
     return out
 
 

@@ -27,113 +27,20 @@ import numpy as np
 
 from ingest.items import QAItem
 from ingest.settings import Settings
-from rag.interview import polarity
-from rag.interview.align import (PreparedItem, Vocabulary, dense_scale, match, mentions, prepare, recall,
-                                 set_recall, without_things)
-from rag.interview.text import Span, bigrams, clauses, sanitize, truncate, units
+from rag.interview.align import PreparedItem, Vocabulary, dense_scale, prepare, recall, set_recall
+from rag.interview.claims import find_claims, point_contradiction
+from rag.interview.result import Claim, GradeResult, PointGrade, Reference
+from rag.interview.text import bigrams, clauses, sanitize, truncate, units
 
 # calibrated on data/eval/grading.jsonl (see README, "Grading evaluation")
 W_TERMS, W_GRAMS, W_DENSE = 0.45, 0.25, 0.30
 T_COVERED, T_PARTIAL = 0.40, 0.18
-T_ALIGN = 0.45                # a clause this close to a reference clause is a claim about it
-MIN_SHARED = 2.0              # ... and shares at least this much (terms + bigrams / 2) with it
-SWAP_MARGIN = 0.1
-T_POINT_ALIGN = 0.30          # within a point's evidence, the clause pair compared for polarity
 CONTRADICTED_CREDIT = 0.0      # a contradicted point earns nothing; stray wrong claims cost extra
 WRONG_CLAIM_PENALTY = 0.08    # per wrong claim that lands on no key point
 TOPIC_LO, TOPIC_HI = 0.15, 0.30
-STATUSES = ("covered", "partial", "missing", "contradicted")
 _INSTRUCTION = re.compile(
     r"(忽略|无视|不要管|忘记|ignore|disregard|forget).{0,12}(指令|规则|要求|提示|instruction|rule|prompt)|"
     r"(给我|打|请给).{0,6}(满分|100\s*分|高分)|full marks|system prompt|系统提示词|you are now|你现在是", re.I)
-
-
-@dataclass(frozen=True)
-class PointGrade:
-    """One key point: its status and the candidate's words that are the evidence."""
-
-    text: str
-    status: str
-    evidence: str = ""
-    span: tuple[int, int] | None = None      # character offsets of ``evidence`` in the graded answer
-    similarity: float = 0.0
-    reason: str = ""                          # why contradicted (否定 / 反义：… / 数量：… / 混淆：…)
-    reference_clause: str = ""                # the reference words contradicted
-
-    def public(self) -> dict:
-        d = {"text": self.text, "status": self.status, "evidence": self.evidence,
-             "similarity": round(self.similarity, 3)}
-        if self.reason:
-            d["reason"] = self.reason
-            d["reference_clause"] = self.reference_clause
-        return d
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A clause of the answer that contradicts a reference clause."""
-
-    evidence: str
-    span: tuple[int, int]
-    reference_clause: str
-    reason: str
-    point: int | None = None
-
-    def public(self) -> dict:
-        return {"evidence": self.evidence, "reference_clause": self.reference_clause, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class Reference:
-    """Where the reference answer is: the citation shown with every grade."""
-
-    id: str
-    doc: str
-    question: str
-    lines: tuple[int, int] | None
-    file: str = ""
-    page: int | None = None
-
-    @classmethod
-    def of(cls, item: QAItem) -> "Reference":
-        return cls(item.id, item.doc, item.question, item.lines, item.file, item.page)
-
-    def public(self) -> dict:
-        d = {"id": self.id, "doc": self.doc, "question": self.question,
-             "lines": list(self.lines) if self.lines else None, "file": self.file}
-        if self.page is not None:
-            d["page"] = self.page
-        return d
-
-
-@dataclass(frozen=True)
-class GradeResult:
-    """The grade of one answer. ``public()`` is the JSON of ``qbank grade --json``."""
-
-    id: str
-    score: int
-    points: tuple[PointGrade, ...]
-    feedback: str
-    follow_up: str
-    reference: Reference
-    on_topic: float = 0.0
-    notices: tuple[str, ...] = ()
-    claims: tuple[Claim, ...] = ()
-    llm: object | None = None            # rag.interview.llm_grade.LLMGrade
-    uncertain: bool = False
-    answer: str = ""                     # the text that was graded (after cleaning / truncation)
-
-    def public(self) -> dict:
-        d = {"id": self.id, "score": self.score, "points": [p.public() for p in self.points],
-             "feedback": self.feedback, "follow_up": self.follow_up, "reference": self.reference.public(),
-             "on_topic": round(self.on_topic, 3), "notices": list(self.notices),
-             "wrong_claims": [c.public() for c in self.claims if c.point is None], "uncertain": self.uncertain}
-        if self.llm is not None:
-            d["llm"] = self.llm.public()
-        return d
-
-    def missed(self) -> list[PointGrade]:
-        return [p for p in self.points if p.status in ("missing", "contradicted")]
 
 
 @dataclass
@@ -148,6 +55,7 @@ class Grader:
 
     settings: Settings
     searcher: object | None = None
+    llm: object | None = None            # a LangChain BaseChatModel: adds a rubric grade beside the offline one
     _vocab: Vocabulary | None = None
     _cache: OrderedDict = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -225,9 +133,34 @@ class Grader:
                            "The answer contains instructions to the grader; they were treated as answer text.")
         points, claims, on_topic = self._assess(prep, text)
         score = _score(points, claims, on_topic)
-        return GradeResult(item.id, score, points, feedback_text(score, points, claims, on_topic, lang),
-                           offline_follow_up(item, points, lang), Reference.of(item), on_topic, tuple(notices),
-                           claims, answer=text)
+        result = GradeResult(item.id, score, points, feedback_text(score, points, claims, on_topic, lang),
+                             offline_follow_up(item, points, lang), Reference.of(item), on_topic, tuple(notices),
+                             claims, answer=text)
+        return self._with_llm(item, prep, result, lang) if self.llm is not None else result
+
+    def _with_llm(self, item: QAItem, prep: PreparedItem, result: GradeResult, lang: str) -> GradeResult:
+        """Add the model's rubric grade and follow-up; on any failure keep the offline grade with a notice."""
+        from dataclasses import replace
+
+        from rag.interview.followup import llm_follow_up
+        from rag.interview.llm_grade import disagree, llm_grade
+
+        try:
+            graded = llm_grade(self.llm, item, prep.points, result.answer, lang, timeout=self.settings.llm_timeout)
+        except Exception as exc:  # noqa: BLE001 - a dead or confused model never costs the offline grade
+            from rag.llm import describe_failure
+
+            why = describe_failure(exc, self.settings)
+            msg = f"LLM 评分不可用（{why}），以下为离线评分。" if lang == "zh" else \
+                f"LLM grading unavailable ({why}); showing the offline grade."
+            return replace(result, notices=result.notices + (msg,))
+        uncertain = disagree(result.score, tuple(p.status for p in result.points), graded)
+        follow = llm_follow_up(self.llm, item, result, lang)
+        notices = result.notices
+        if uncertain:
+            notices += ("离线评分与 LLM 评分差异较大，结果仅供参考。" if lang == "zh" else
+                        "The offline and LLM grades disagree; treat the score as uncertain.",)
+        return replace(result, llm=graded, uncertain=uncertain, follow_up=follow, notices=notices)
 
     def _assess(self, prep: PreparedItem, text: str) -> tuple[tuple[PointGrade, ...], tuple[Claim, ...], float]:
         vocab = self.vocab
@@ -245,7 +178,7 @@ class Grader:
                 sims[i, j] = W_TERMS * recall(pt, ut) + W_GRAMS * set_recall(pg, ug) + W_DENSE * dense[i, j]
         on_topic = _on_topic(prep, vocab.terms(text), float(vecs[-1] @ prep.topic_vec), float(sims.max()))
         part_terms, part_grams = piece_terms[:len(parts)], piece_grams[:len(parts)]
-        claims = list(self._claims(prep, pieces, piece_terms, piece_grams))
+        claims = list(find_claims(prep, pieces, piece_terms, piece_grams))
         grades = []
         for i, point in enumerate(prep.points):
             j = int(np.argmax(sims[i] - 0.01 * np.array([u.size - 1 for u in pieces])))
@@ -253,7 +186,7 @@ class Grader:
             status = "covered" if s >= T_COVERED else "partial" if s >= T_PARTIAL else "missing"
             hit = next((c for c in claims if c.point == i), None)
             if hit is None and status != "missing":
-                hit = _point_contradiction(prep, i, parts, part_terms, part_grams, u)
+                hit = point_contradiction(prep, i, parts, part_terms, part_grams, u)
                 if hit is not None:
                     claims.append(hit)
             if hit is not None:
@@ -265,84 +198,6 @@ class Grader:
                 grades.append(PointGrade(point, status, u.text, (u.start, u.end), s))
         claims = tuple(claims)
         return tuple(grades), claims, on_topic
-
-    def _claims(self, prep: PreparedItem, pieces: list[Span], terms: list[dict], grams: list[set]
-                ) -> tuple[Claim, ...]:
-        """Clauses (or pairs of clauses) of the answer that contradict the reference clause they align with."""
-        if not prep.ref_clauses:
-            return ()
-        things = prep.things
-        ref_desc = [({t: w for t, w in r.terms.items() if t not in things}, without_things(r.grams, things))
-                    for r in prep.ref_clauses]
-        sentence_things: dict[int, frozenset[str]] = {}
-        out: list[Claim] = []
-        for c, ct, cg in zip(pieces, terms, grams):
-            if c.size > 2 or polarity.is_hedge(c.text):
-                continue
-            if c.size == 2 and any(o.span[0] < c.end and c.start < o.span[1] for o in out):
-                continue    # a pair adds nothing where one of its clauses already contradicts
-            own = mentions(c.text, prep.thing_keys)
-            if own and c.size == 1 and c.sentence not in sentence_things:
-                sentence_things[c.sentence] = own
-            cand_things = own or sentence_things.get(c.sentence, frozenset())
-            desc_t = {t: w for t, w in ct.items() if t not in things}
-            desc_g = without_things(cg, things)
-            sims = [_align(desc_t, desc_g, rt, rg) for rt, rg in ref_desc]
-            k = int(np.argmax(sims))
-            if sims[k] < T_ALIGN:
-                continue
-            best = prep.ref_clauses[k]
-            reason = None
-            if cand_things and best.things and not (cand_things & best.things):
-                # about another sibling: a swap if its own sibling's clauses fit clearly worse
-                own_k = [j for j, r in enumerate(prep.ref_clauses) if r.things & cand_things]
-                own_best = max((sims[j] for j in own_k), default=0.0)
-                if own_best < sims[k] - SWAP_MARGIN:
-                    reason = polarity.swapped(best.things, cand_things)
-                elif own_best >= T_ALIGN:
-                    best = prep.ref_clauses[max(own_k, key=lambda j: sims[j])]
-                else:
-                    continue
-            reason = reason or polarity.contradiction(best.text, c.text)
-            if reason:
-                out.append(Claim(c.text, (c.start, c.end), best.text, reason,
-                                 prep.point_of_statement.get(best.statement)))
-        return tuple(out)
-
-
-def _align(at: dict[str, float], ag: set[str], bt: dict[str, float], bg: set[str]) -> float:
-    """How much two clauses say the same: overlap coefficients of terms and bigrams (0 below MIN_SHARED)."""
-    credit = {t: match(t, bt) for t in at}
-    shared_g = ag & bg
-    if sum(credit.values()) + len(shared_g) / 2 < MIN_SHARED:
-        return 0.0
-    ta, tb = sum(at.values()), sum(bt.values())
-    ot = sum(at[t] * c for t, c in credit.items()) / min(ta, tb) if ta and tb else 0.0
-    og = len(shared_g) / min(len(ag), len(bg)) if ag and bg else 0.0
-    return 0.6 * min(ot, 1.0) + 0.4 * og
-
-
-def _point_contradiction(prep: PreparedItem, i: int, parts: list[Span], terms: list[dict], grams: list[set],
-                         unit: Span) -> Claim | None:
-    """Does the evidence for point ``i`` say the opposite of it? Each clause of the unit vs its closest point clause."""
-    inside = [k for k, c in enumerate(parts) if c.start >= unit.start and c.end <= unit.end]
-    unit_things = frozenset().union(*(mentions(parts[k].text, prep.thing_keys) for k in inside))
-    for k in inside:
-        c = parts[k]
-        if polarity.is_hedge(c.text) or not prep.point_clauses[i]:
-            continue
-        sims = [_align(terms[k], grams[k], r.terms, r.grams) for r in prep.point_clauses[i]]
-        j = int(np.argmax(sims))
-        if sims[j] < T_POINT_ALIGN:
-            continue
-        r = prep.point_clauses[i][j]
-        reason = None
-        if r.things and unit_things and not (unit_things & r.things):
-            reason = polarity.swapped(r.things, mentions(c.text, prep.thing_keys) or unit_things)
-        reason = reason or polarity.contradiction(r.text, c.text)
-        if reason:
-            return Claim(c.text, (c.start, c.end), r.text, reason, i)
-    return None
 
 
 def _on_topic(prep: PreparedItem, answer_terms: dict[str, float], cos: float, best_point: float) -> float:

@@ -30,6 +30,7 @@ _HEDGE = re.compile(
     r"不知道|忘了|说不好|可能不对|没(太)?(研究|用过|接触)")
 
 ANTONYMS: tuple[tuple[str, str], ...] = (
+    ("越大", "越小"), ("越大", "较小"), ("较大", "较小"), ("较大", "越小"), ("越多", "越少"), ("越高", "越低"),
     ("高维", "低维"), ("多数类", "少数类"), ("过采样", "欠采样"), ("全局", "局部"), ("稀疏", "稠密"), ("稀疏", "密集"),
     ("菱形", "圆形"), ("绝对值", "平方"), ("调和平均", "算术平均"),
     ("训练时", "测试时"), ("训练阶段", "测试阶段"), ("训练时", "推理时"), ("训练阶段", "推理阶段"),
@@ -70,8 +71,16 @@ def _words(text: str) -> list[str]:
     return [w for w in _jieba().lcut(text) if w.strip() and re.search(r"[\w\u4e00-\u9fff]", w)]
 
 
+_AUX = {"要", "会", "能", "太", "需", "需要", "用", "是", "必", "必要", "可", "可以", "应该", "应", "再", "都", "也",
+        "就", "很", "够", "了", "得", "在", "有", "大", "怎么", "一定", "那么", "直接", "的", "地", "任何", "什么"}
+_PREVENT = ("避免", "防止", "缓解", "解决", "克服", "抑制", "消除", "减轻", "降低", "减少")   # deny their object too
+_UNRELATED = {"没关系", "无关", "没有关系", "不相关", "无关紧要"}
+_CONTEXTS = (("训练", "测试"), ("训练", "推理"), ("编码器", "解码器"), ("生成器", "判别器"), ("前向", "反向"))
+
+
 def negation_scope(clause: str) -> set[str] | None:
-    """The words a clause negates (two words before a negator and all after it), or ``None`` if it negates nothing.
+    """What a clause denies: the two content words after each negator (auxiliaries skipped), or, when
+    the negator ends its clause (``要求不高``, ``都没关系``), the two words before it. ``None``: no denial.
 
     Attributive negation (``不可察觉的扰动``: a 不-word right before 的) only describes and is skipped.
     """
@@ -85,14 +94,26 @@ def negation_scope(clause: str) -> set[str] | None:
         for k, w in enumerate(words):
             if not _NEGATOR_WORD.match(w):
                 continue
-            nxt = words[k + 1] if k + 1 < len(words) else ""
-            if "不" in w and nxt == "的":
-                continue
+            if "不" in w and "的" in words[k + 1:k + 3]:
+                continue        # attributive: "不可察觉的扰动" describes the noise, denies nothing
             found = True
-            scope.update(words[max(0, k - 2):k])
-            scope.update(words[k + 1:])
-            scope.add(w.lstrip("不没无非未"))
+            after = [x for x in words[k + 1:] if x not in _AUX][:2]
+            rest = w.lstrip("不没无非未")
+            if w in _UNRELATED:
+                after = []          # "跟步长、池化都没关系": what is denied comes before
+            elif rest and rest not in _AUX:
+                after.insert(0, rest)
+            scope.update(after or [x for x in words[max(0, k - 2):k] if x not in _AUX])
     return scope if found else None
+
+
+def _other_context(reference: str, candidate: str) -> bool:
+    """The two clauses speak of different phases or parts (训练 vs 测试, 编码器 vs 解码器)."""
+    for a, b in _CONTEXTS:
+        if (a in reference and b in candidate and b not in reference) or \
+                (b in reference and a in candidate and a not in reference):
+            return True
+    return False
 
 
 def negated(clause: str) -> bool:
@@ -153,19 +174,20 @@ def swapped(ref_things: set[str] | frozenset[str], cand_things: set[str] | froze
     return None
 
 
-def contradiction(reference: str, candidate: str) -> str | None:
+def contradiction(reference: str, candidate: str, context: str = "") -> str | None:
     """Why ``candidate`` contradicts the aligned ``reference`` clause, or ``None``.
 
     Args:
         reference: a clause of the reference answer.
         candidate: the candidate's clause aligned with it (about the same thing).
+        context: the whole reference statement the clause comes from (its phase: 训练/测试…).
 
     Returns:
         A short reason in Chinese (``否定``, ``反义：全局→局部``, ``方向：降低→翻倍``, ``数量：3→2``), or ``None``.
     """
     if is_hedge(candidate):
         return None
-    flip = antonym_flip(reference, candidate)
+    flip = antonym_flip(reference, candidate) or (antonym_flip(context, candidate) if context else None)
     if flip:
         return f"反义：{flip[0]}→{flip[1]}"
     turn = direction_flip(reference, candidate)
@@ -175,8 +197,10 @@ def contradiction(reference: str, candidate: str) -> str | None:
     if count:
         return f"数量：{count[0]}→{count[1]}"
     ref_scope, cand_scope = negation_scope(reference), negation_scope(candidate)
-    if (ref_scope is None) == (cand_scope is None):
+    if (ref_scope is None) == (cand_scope is None) or _other_context(context or reference, candidate):
         return None
+    if any(w in (candidate if cand_scope is None else reference) for w in _PREVENT):
+        return None         # "避免了梯度消失" and "梯度不容易消失" agree
     if cand_scope is not None:
         # the candidate denies something: it must be something the reference asserts
         return "否定" if _overlaps(cand_scope, reference) else None
