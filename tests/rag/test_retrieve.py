@@ -143,3 +143,12 @@ def test_cli_eval_prints_the_table_for_three_configs(qbank_cli):
     assert {r["config"] for r in rows} == {"hybrid", "keyword", "dense"}
     p = qbank_cli("eval", "--set", "/nonexistent.jsonl")
     assert p.returncode == 2 and "does not exist" in p.stderr
+
+
+def test_approximate_dense_path_agrees_with_the_exact_one(corpus_settings, searcher):
+    """Above ``flat_index_max`` the dense index is approximate and only candidates are scored exactly."""
+    approx = Searcher(corpus_settings)
+    approx.index
+    approx._vectors = None          # as for an IVF index: search top rows + reconstruct keyword candidates
+    for q in ("What is the receptive field of a CNN?", "BN 作用", "模型训完之后要拿哪些指标来判断好不好"):
+        assert approx.search(q).hits[0].item.id == searcher.search(q).hits[0].item.id, q
