@@ -42,7 +42,7 @@ ANTONYMS: tuple[tuple[str, str], ...] = (
     ("引入", "去掉"), ("添加", "去掉"), ("加入", "去掉"), ("引入", "去除"), ("加入", "移除"),
     ("保留", "丢弃"), ("保留", "删除"), ("on-policy", "off-policy"), ("在线", "离线"), ("有限", "无限"),
     ("可解释", "不透明"), ("无标签", "有标签"), ("不确定", "最确定"), ("最小化", "最大化"), ("增加", "去掉"),
-    ("避免", "更容易"), ("缓解", "更容易"), ("难以", "更容易"), ("困难", "更容易"),
+    ("避免", "更容易"), ("缓解", "更容易"), ("难以", "容易"), ("困难", "容易"),
 )
 # direction words: a clause that only goes one way, against one that only goes the other
 _UP = ("增加", "增大", "提高", "提升", "上升", "升高", "放大", "加快", "加速", "更快", "变快", "越大", "更大", "变大",
@@ -103,7 +103,9 @@ def negation_scope(clause: str) -> set[str] | None:
                 after = []          # "跟步长、池化都没关系": what is denied comes before
             elif rest and rest not in _AUX:
                 after.insert(0, rest)
-            scope.update(after or [x for x in words[max(0, k - 2):k] if x not in _AUX])
+            if len(after) <= 1:     # "对计算资源要求不高": a predicate adjective denies what comes before
+                after += [x for x in words[max(0, k - 2):k] if x not in _AUX]
+            scope.update(after)
     return scope if found else None
 
 
