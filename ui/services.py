@@ -62,9 +62,11 @@ class Services:
         self._store = None
 
     def warm_up(self) -> None:
-        """Load the index, the embedding model and the grader before the first user arrives."""
+        """Load the index, the embedding model, the answer layer and the grader before the first user arrives."""
         self._searcher.warm_up()
         self.grader.warm_up()
+        if self.settings.llm_backend == "none":     # an LLM default would send a request: not at start-up
+            self.answerer(SessionLLM.default(self.settings)).ask("什么是过拟合？")
 
     @property
     def grader(self):
