@@ -21,26 +21,12 @@ from ingest.settings import DATA_DIR
 
 GLOSSARY = DATA_DIR / "glossary.tsv"
 USERDICT = DATA_DIR / "jieba_userdict.txt"
-LEXICON = DATA_DIR / "query_lexicon.tsv"
 STOPWORDS = set(
     "的 了 是 在 和 与 及 或 等 中 对 把 被 从 以 为 之 其 这 那 有 也 就 都 而 吗 呢 吧 啊 呀 么 个 一 一个 一下 一些 "
     "什么 怎么 怎样 如何 为什么 为何 哪些 哪个 哪 多少 是否 能否 可以 可能 需要 应该 一般 通常 主要 简单 简要 简述 "
     "请 请问 解释 介绍 说明 描述 说说 讲讲 讲 聊聊 谈谈 举例 例子 区别 问题 方法 概念 原理 作用 我 你 他 它 我们 你们 "
     "a an the of to in on for and or is are was be what how why which does do can with about explain describe "
     "between vs versus it its this that please".split()
-)
-# Words that carry no topic in a *question* (colloquial fillers, question frames). Only queries
-# drop them: documents keep them, so changing this list needs no re-ingest.
-QUERY_STOPWORDS = set(
-    "啥 咋 咋整 咋办 咋样 到底 究竟 具体 具体来说 大概 大致 一般来说 通常来说 是不是 有没有 能不能 可不可以 会不会 "
-    "要不要 怎么办 怎么样 怎么回事 回事 要 该 会 能 还 又 再 才 只 拿 用 搞 弄 整 干 做 去 来 给 让 把 被 跟 同 "
-    "那种 这种 那个 这个 这些 那些 这样 那样 这么 那么 哪几种 几种 哪几 哪种 几个 哪一个 各自 分别 里 里面 上 下 时候 "
-    "之后 以后 之前 以前 东西 情况 玩意 玩意儿 一点 有点 一般 平时 常说 所谓 咱们 自己 别人 人家 想 想要 知道 懂 "
-    "帮 帮我 告诉 告诉我 请教 谢谢 好 好的 呗 嘛 哦 哈 嗯 诶 一 起 起来 出来 下去 好不好 行不行 对不对 是啥 干嘛 "
-    "i me my you your we our they their he she should would could will shall may might must "
-    "when where who whom whose there here then than so if as at by from into onto over under "
-    "use used using work works working get got make made kind sort thing things way ways "
-    "tell give show some any each every all more most much many very really just also keep instead go goes going".split()
 )
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]", re.U)
 _QUESTION_PREFIX = re.compile(r"^(?:什么是|什么叫|请解释|请简述|请介绍|解释一下|解释|简要介绍一下|简要介绍|介绍一下|介绍|"
@@ -87,38 +73,13 @@ class Glossary:
         return hashlib.sha256("\n".join(f"{k}\t{v}" for k, v in sorted(self.canon.items())).encode()).hexdigest()[:12]
 
 
-@dataclass
-class Lexicon:
-    """Query-side vocabulary: how people ask (``images``, ``图片``) -> how the banks are written (``图像``).
-
-    Read from ``data/query_lexicon.tsv`` (written term first, then its aliases). It only expands
-    queries, so editing it needs no re-ingest.
-    """
-
-    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: Path = LEXICON) -> "Lexicon":
-        lex = cls()
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                parts = [p.strip() for p in line.split("\t") if p.strip()]
-                if len(parts) >= 2 and not parts[0].startswith("#"):
-                    for alias in parts[1:]:
-                        old = lex.terms.get(alias.lower(), ())
-                        if parts[0] not in old:
-                            lex.terms[alias.lower()] = old + (parts[0],)
-        return lex
-
-
 class Analyzer:
     """Text -> search tokens: lowercase, glossary phrases joined, jieba search-mode cut, aliases canonicalised."""
 
-    def __init__(self, glossary: Glossary | None = None, lexicon: Lexicon | None = None):
+    def __init__(self, glossary: Glossary | None = None):
         import jieba
 
         self.glossary = glossary or Glossary.load()
-        self.lexicon = lexicon if lexicon is not None else Lexicon.load()
         self._jieba = jieba.Tokenizer()
         self._lock = threading.Lock()
         self._ready = False
@@ -180,26 +141,11 @@ class Analyzer:
                 out.append(tok)
         return out
 
-    def query_tokens(self, text: str) -> list[str]:
-        """:meth:`tokens` minus the fillers of a spoken question (``QUERY_STOPWORDS``), plus the
-        written terms the query lexicon gives for its words (``training`` -> ``训练``)."""
-        out: list[str] = []
-        for t in self.tokens(text):
-            if t in QUERY_STOPWORDS:
-                continue
-            out.append(t)
-            if t not in self.glossary.canon:
-                out.extend(self.lexicon.terms.get(t, ()))
-        return out
-
-    def _words(self, text: str) -> list[tuple[str, str]]:
-        """Accurate-mode words of ``text`` as (surface, canonical) pairs; glossary phrases stay whole.
-
-        Stopwords, question fillers and punctuation are dropped.
-        """
+    def words(self, text: str) -> list[str]:
+        """Accurate-mode jieba words of ``text`` (case kept), a glossary phrase such as ``batch
+        normalization`` as one word, whitespace and punctuation dropped; for query analysis."""
         if not self._ready:
             self._init()
-        canon = self.glossary.canon
         pieces: list[tuple[str, bool]] = []
         pos = 0
         if self._phrase_re is not None:
@@ -207,63 +153,13 @@ class Analyzer:
                 pieces += [(text[pos:m.start()], False), (text[m.start():m.end()], True)]
                 pos = m.end()
         pieces.append((text[pos:], False))
-        out: list[tuple[str, str]] = []
+        out = []
         for piece, is_phrase in pieces:
             for w in ([piece] if is_phrase else self._jieba.lcut(piece)):
                 w = w.strip()
-                low = w.lower()
-                if w and _TOKEN_OK.search(w) and low not in STOPWORDS and low not in QUERY_STOPWORDS:
-                    c = canon.get(low)
-                    if c is None:   # an English word the lexicon knows stands for its Chinese term
-                        c = self.lexicon.terms[low][0] if low in self.lexicon.terms and _LATIN_EDGE.match(low) else low
-                    out.append((w, c.replace(" ", "_")))
+                if w and _TOKEN_OK.search(w):
+                    out.append(w)
         return out
-
-    def terms(self, text: str, known=None) -> list[str]:
-        """The content terms of a query, canonical and unique, for measuring how much of it an item covers.
-
-        Args:
-            known: optional ``term -> bool``; a plain English word (not a name like ``LoRA``, not in the
-                glossary or lexicon) for which it is False is left out: against Chinese banks a word
-                like "figure" or "keep" says nothing about coverage.
-        """
-        out: list[str] = []
-        for w, c in self._words(text):
-            if (_CJK_CHAR.fullmatch(w) and w == c) or c in out:
-                continue
-            if known is not None and c == w.lower() and _PLAIN_WORD.fullmatch(c) and not known(c):
-                continue
-            out.append(c)
-        return out
-
-    def concepts(self, text: str) -> list[tuple[str, str]]:
-        """The (surface, canonical) pairs of ``text`` that name a concept: a glossary term, or a
-        name-like Latin token (``LoRA``, ``KV``, ``FP16``, ``FlashAttention``)."""
-        values = self._canon_values()
-        return [(w, c) for w, c in self._words(text)
-                if c in values or w.lower() in self.glossary.canon or _NAME_LIKE.match(w)]
-
-    def _canon_values(self) -> set[str]:
-        values = self.__dict__.get("_values")
-        if values is None:
-            values = self.__dict__["_values"] = {c.replace(" ", "_") for c in self.glossary.canon.values()}
-        return values
-
-    def dense_text(self, text: str) -> str:
-        """The query as the embedder should see it: fillers dropped, Chinese words joined without spaces.
-
-        Spoken questions ("我训的网络……该咋整") embed far closer to the bank's written questions once the
-        fillers are gone, and an English term gains its Chinese glossary name (measured on the eval
-        set, see README). An all-filler query is kept as it is.
-        """
-        out = ""
-        for w, c in self._words(text):
-            if _LATIN_EDGE.match(w) and _CJK_CHAR.search(c) and not _LATIN_EDGE.search(c):
-                w = f"{w}{c}"   # "BN" -> "BN批量归一化": the banks are Chinese
-            if out and _LATIN_EDGE.match(w[0]) and _LATIN_EDGE.match(out[-1]):
-                out += " "
-            out += w
-        return out or text.strip()
 
 
 def _load_jieba(tokenizer, path: Path) -> bool:
@@ -300,11 +196,7 @@ def _save_jieba(tokenizer, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
-_NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z0-9]{2,}|.*[a-z][A-Z].*|.*[A-Za-z]\d.*|.*\d[A-Za-z].*)$")
-_PLAIN_WORD = re.compile(r"[a-z]+")
 _PIECES = re.compile(r"[a-z0-9.+#]+|[\u4e00-\u9fff]+")
-_LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
 
 
 class KeywordIndex:

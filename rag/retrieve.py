@@ -27,6 +27,7 @@ from ingest.items import QAItem
 from ingest.keyword import Analyzer, Glossary
 from ingest.settings import Settings
 from rag import fusion
+from rag.query import QueryAnalyzer
 
 CANDIDATES = 64   # dense rows looked at per query when the index is approximate (HNSW)
 MODES = ("hybrid", "keyword", "dense")
@@ -105,6 +106,7 @@ class Searcher:
     settings: Settings
     _index: store.Index | None = None
     _analyzer: Analyzer | None = None
+    _query: QueryAnalyzer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -129,27 +131,34 @@ class Searcher:
             self._analyzer = Analyzer(g)
         return self._analyzer
 
+    @property
+    def query_analyzer(self) -> QueryAnalyzer:
+        if self._query is None:
+            self._query = QueryAnalyzer(self.analyzer)
+        return self._query
+
     def reload(self) -> None:
         """Pick up a newly built index (after an upload or re-ingest)."""
         with self._lock:
             self._index = None
             self._analyzer = None
+            self._query = None
             self.__dict__.pop("_doc_masks", None)
 
     def warm_up(self) -> None:
         self.index
-        self.analyzer.tokens("预热")
+        self.query_analyzer.tokens("预热")
         load_embedder(self.settings.embedding_model).embed_query("warm up")
 
     # -- scoring ---------------------------------------------------------------
     def scores(self, query: str, keyword: bool = True, dense: bool = True) -> Scores:
         """The raw per-item scores of ``query`` (a component not asked for is all zeros)."""
-        index, analyzer = self.index, self.analyzer
+        index, analyzer = self.index, self.query_analyzer
         n = len(index.items)
         zeros = np.zeros(n, dtype=np.float32)
         q = a = cov = qcov = zeros
         if keyword:
-            q, a = index.keyword.scores(analyzer.query_tokens(query), 1.0)
+            q, a = index.keyword.scores(analyzer.tokens(query), 1.0)
             qcov, cov = index.keyword.coverage(analyzer.terms(query, known=index.keyword.knows))
         d = self._dense(analyzer.dense_text(query), q + a) if dense else zeros
         return Scores(q, a, cov, d, qcov, self.unknown_share(query))
@@ -157,7 +166,7 @@ class Searcher:
     def unknown_share(self, query: str) -> float:
         """Share of the concepts named in ``query`` that no item mentions (0 when it names none)."""
         known: dict[str, bool] = {}
-        for surface, canon in self.analyzer.concepts(query):
+        for surface, canon in self.query_analyzer.concepts(query):
             kw = self.index.keyword
             known[canon] = known.get(canon, False) or kw.knows(canon) or kw.knows(surface)
         return sum(not k for k in known.values()) / len(known) if known else 0.0

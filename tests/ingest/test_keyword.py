@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from ingest.keyword import Analyzer, Glossary, KeywordIndex, Lexicon
+from ingest.keyword import Analyzer, Glossary, KeywordIndex
 
 
 @pytest.fixture(scope="module")
@@ -32,44 +32,8 @@ def test_bank_parentheses_are_harvested():
     assert g.canon["receptive field"] == "感受野"
 
 
-def test_query_tokens_drop_spoken_fillers(analyzer):
-    toks = analyzer.query_tokens("请问到底啥是感受野呀，咋算")
-    assert "感受野" in toks
-    assert not {"请问", "到底", "啥", "咋", "呀"} & set(toks)
-
-
-def test_query_lexicon_adds_the_written_terms(analyzer):
-    toks = analyzer.query_tokens("How do I evaluate a model trained on images?")
-    assert {"评估", "模型", "训练", "图像"} <= set(toks)
-
-
-def test_lexicon_file_format(tmp_path):
-    path = tmp_path / "lex.tsv"
-    path.write_text("# comment\n图像\timage\t图片\n图片集\t图片\n\nbroken-line\n", encoding="utf-8")
-    lex = Lexicon.load(path)
-    assert lex.terms["image"] == ("图像",)
-    assert lex.terms["图片"] == ("图像", "图片集")
-    assert "broken-line" not in lex.terms
-
-
-def test_terms_are_canonical_unique_and_skip_unknown_plain_english(analyzer):
-    assert analyzer.terms("BN 和 batch normalization 的作用") == ["批量归一化"]
-    terms = analyzer.terms("why does the loss keep going up", known=lambda t: False)
-    assert "up" not in terms and "损失函数" in terms
-    assert "up" in analyzer.terms("why does the loss keep going up")
-
-
-def test_dense_text_strips_fillers_and_adds_chinese_names(analyzer):
-    assert analyzer.dense_text("请问 BN 到底有啥作用？") == "BN批量归一化"
-    assert analyzer.dense_text("什么是") == "什么是"          # all fillers: keep the query
-    assert " " in analyzer.dense_text("receptive field of a CNN")   # Latin words keep their spaces
-
-
-def test_concepts_find_glossary_terms_and_name_like_tokens(analyzer):
-    found = dict(analyzer.concepts("LoRA 和 FlashAttention 里的 dropout 怎么用"))
-    assert found["LoRA"] == "低秩适配"
-    assert "FlashAttention" in found and "dropout" in found
-    assert analyzer.concepts("红烧肉怎么做") == []
+def test_words_keep_case_and_glossary_phrases_whole(analyzer):
+    assert analyzer.words("Batch Normalization 和 LoRA，怎么用？") == ["Batch Normalization", "和", "LoRA", "怎么", "用"]
 
 
 def _index(questions, answers):
