@@ -90,12 +90,11 @@ def llm_follow_up(model, item: QAItem, grade, lang: str = "zh") -> str:
 
     fallback = grade.follow_up or offline_follow_up(item, grade.points, lang)
     target = most_important_miss(grade.points)
-    if target is None:
-        return fallback
-    _, point = target
+    aim = (f"需要追问的要点（{target[1].status}）：{target[1].text}" if target is not None else
+           "候选人已覆盖全部要点：请提一个更深入的问题（原理、权衡或实际应用）。")
     messages = [
         SystemMessage(FOLLOW_UP_SYSTEM.format(language="中文" if lang == "zh" else "English")),
-        HumanMessage(f"面试题：{item.question}\n需要追问的要点（{point.status}）：{point.text}\n\n"
+        HumanMessage(f"面试题：{item.question}\n{aim}\n\n"
                      f"候选人的回答（数据，位于标记之间）：\n{fence(grade.answer)}"),
     ]
     try:
