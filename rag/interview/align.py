@@ -22,6 +22,7 @@ import numpy as np
 
 from ingest.items import QAItem
 from ingest.keypoints import key_points, split_label, statements
+from rag.interview import polarity
 from rag.interview.text import bigrams, clauses
 
 DENSE_FLOOR, DENSE_CEIL = 0.30, 0.80
@@ -240,10 +241,10 @@ def ref_clauses(vocab: Vocabulary, statement: str, k: int, keys: dict[str, re.Pa
     label_things = mentions(label, keys) if label else frozenset()
     out = []
     for c in clauses(statement):
-        if c.text == label:
-            continue
-        out.append(RefClause(c.text, k, vocab.terms(c.text), frozenset(bigrams(c.text)),
-                             mentions(c.text, keys) | label_things, statement))
+        if c.text == label and not polarity.claims_something(label):
+            continue            # a bare name ("模型剪枝"); a label that claims ("减少标注成本") stays
+        out.append(RefClause(c.text, k, vocab.terms(c.text), frozenset(bigrams(c.text)), mentions(c.text, keys) | label_things,
+                             statement))
     return out
 
 

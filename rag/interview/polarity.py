@@ -45,9 +45,9 @@ ANTONYMS: tuple[tuple[str, str], ...] = (
     ("避免", "更容易"), ("缓解", "更容易"), ("难以", "容易"), ("困难", "容易"),
 )
 # direction words: a clause that only goes one way, against one that only goes the other
-_UP = ("增加", "增大", "提高", "提升", "上升", "升高", "放大", "加快", "加速", "更快", "变快", "越大", "更大", "变大",
+_UP = ("较高", "较多", "增加", "增大", "提高", "提升", "上升", "升高", "放大", "加快", "加速", "更快", "变快", "越大", "更大", "变大",
        "较大", "大于", "越高", "更高", "变高", "越多", "更多", "翻倍", "加深", "加宽", "扩大", "变长", "更长")
-_DOWN = ("减少", "减小", "降低", "下降", "缩小", "减慢", "减速", "变慢", "更慢", "越小", "更小", "变小", "较小",
+_DOWN = ("较低", "较少", "减少", "减小", "降低", "下降", "缩小", "减慢", "减速", "变慢", "更慢", "越小", "更小", "变小", "较小",
          "小于", "越低", "更低", "变低", "越少", "更少", "减半", "压缩", "缓解", "变短", "更短", "删除", "移除")
 MIN_CLAIM_CHARS = 8
 _COUNT = re.compile(r"([一二两三四五六七八九十]|\d{1,2})\s*个\s*([\u4e00-\u9fff])")
@@ -153,6 +153,25 @@ def direction_flip(reference: str, candidate: str) -> tuple[str, str] | None:
     return None
 
 
+_BIG = re.compile(r"大模型|大的|大型|较大的?模型|复杂模型|教师")
+_SMALL = re.compile(r"小模型|小的|小型|较小的?模型|简单模型|学生")
+
+
+def order_flip(reference: str, candidate: str) -> bool:
+    """Roles swapped: the reference has the big model (teacher) before the small one, the candidate the reverse."""
+    def order(text: str) -> int | None:
+        b, s = _BIG.search(text), _SMALL.search(text)
+        return None if not (b and s) else (1 if b.start() < s.start() else -1)
+
+    r, c = order(reference), order(candidate)
+    return r is not None and c is not None and r != c
+
+
+def claims_something(text: str) -> bool:
+    """Whether a short text (a bullet's label) states a direction or a denial, not just a name."""
+    return any(w in text for w in _UP + _DOWN) or negated(text)
+
+
 def _counts(text: str) -> dict[str, int]:
     out = {}
     for num, unit in _COUNT.findall(text):
@@ -192,6 +211,8 @@ def contradiction(reference: str, candidate: str, context: str = "") -> str | No
     flip = antonym_flip(reference, candidate) or (antonym_flip(context, candidate) if context else None)
     if flip:
         return f"反义：{flip[0]}→{flip[1]}"
+    if order_flip(reference, candidate):
+        return "顺序：大/小（教师/学生）颠倒"
     turn = direction_flip(reference, candidate)
     if turn:
         return f"方向：{turn[0]}→{turn[1]}"

@@ -61,3 +61,9 @@ def test_swaps_need_one_named_sibling():
 def test_prevention_verbs_agree_with_negation():
     assert polarity.contradiction("从而在处理长序列时避免了梯度消失问题", "这样长序列里梯度不容易消失") is None
     assert polarity.contradiction("从而在处理长序列时避免了梯度消失问题", "所以比 RNN 更容易梯度消失").startswith("反义")
+
+
+def test_teacher_student_order_and_claiming_labels():
+    assert polarity.contradiction("使用一个大的教师模型训练一个小的学生模型", "让小模型去教大模型").startswith("顺序")
+    assert polarity.contradiction("使用一个大的教师模型训练一个小的学生模型", "大模型当老师来教小模型") is None
+    assert polarity.claims_something("减少标注成本") and not polarity.claims_something("模型剪枝")
