@@ -20,6 +20,8 @@ SUFFIXES = TEXT_SUFFIXES | {".pdf", ".docx", ".html", ".htm"}
 MAX_BYTES = 50 * 1024 * 1024
 IGNORED_NAMES = {"titles.json"}   # display titles beside a bank, read by the pipeline
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+# C0/C1 control characters but tab: a bank's ESC sequences must never reach the user's terminal
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class LoadError(Exception):
@@ -207,6 +209,7 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES) -> SourceDoc:
             lines, fmt, has_lines = html_lines(text), "html", False
     except FormatError as exc:
         raise LoadError(path, str(exc)) from None
+    lines = [_CONTROL.sub(" ", line) for line in lines]    # same length: offsets and line numbers hold
     if not any(line.strip() for line in lines):
         hint = {".pdf": " (a scanned PDF needs OCR first)"}.get(suffix, " (only whitespace)" if fmt in ("md", "txt") else "")
         raise LoadError(path, "no text found in the file" + hint)

@@ -9,7 +9,9 @@ Layout::
 A build writes a fresh ``tmp-*`` folder, fsyncs it, renames it to ``v-*`` and only
 then points ``CURRENT`` at it, so a process killed at any moment leaves the previous
 index readable. The manifest records how the index was built; loading with other
-settings fails with a message that says how to rebuild.
+settings fails with a message that says how to rebuild. The manifest also holds a
+CRC-32 of every file of the version, checked on load, so a file damaged in place
+(a flipped byte that still parses) is refused instead of silently giving wrong scores.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import shutil
 import time
 import uuid
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,6 +138,7 @@ def write(root: Path, manifest: dict, items: list[QAItem], passages: list[Passag
         faiss.write_index(dense, str(tmp / "dense.faiss"))
         np.save(tmp / "dense_rows.npy", dense_rows.astype(np.int32))
         keyword.save(tmp)
+        manifest = dict(manifest, checksums=checksums(tmp))
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         _fsync_tree(tmp)
         final = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -193,6 +197,11 @@ def load(root: Path, embedding_model: str | None = None) -> Index:
             raise IndexUnavailable(
                 f"index was built with embedding model {manifest.get('embedding_model')!r} but the setting is "
                 f"{embedding_model!r}; {REBUILD_HINT} (or set QBANK_EMBEDDING_MODEL={manifest.get('embedding_model')})")
+        damaged = verify(folder, manifest.get("checksums"))
+        if damaged:
+            part, which = ("keyword index", f"{damaged}: ") if damaged.startswith("bm25_") else (damaged, "")
+            raise IndexUnavailable(f"index at {folder} is corrupt or unreadable: {part} is damaged ({which}missing, "
+                                   f"or changed since the index was written); {REBUILD_HINT}")
         part = "items.jsonl"
         with open(folder / part, encoding="utf-8") as f:
             items = [QAItem.from_dict(json.loads(line)) for line in f]
@@ -214,6 +223,35 @@ def load(root: Path, embedding_model: str | None = None) -> Index:
     if len(items) != manifest.get("items") or dense.ntotal != len(rows) or dense.d != manifest.get("dim"):
         raise IndexUnavailable(f"index at {folder} is inconsistent (counts differ from its manifest); {REBUILD_HINT}")
     return Index(folder, manifest, items, passages, dense, rows, keyword)
+
+
+def _crc32(path: Path) -> str:
+    crc = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return f"crc32:{crc:08x}"
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """CRC-32 of every file under ``folder`` (except the manifest), keyed by its relative path."""
+    return {p.relative_to(folder).as_posix(): _crc32(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "manifest.json"}
+
+
+def verify(folder: Path, expected: dict[str, str] | None) -> str | None:
+    """The first file of ``folder`` that is missing or whose checksum differs from ``expected``, or None.
+
+    Indexes written before checksums were recorded (``expected`` is None) are not checked.
+    """
+    for name, crc in sorted((expected or {}).items()):
+        path = folder / name
+        try:
+            if _crc32(path) != crc:
+                return name
+        except OSError:
+            return name
+    return None
 
 
 def _prune(root: Path, keep: set[str]) -> None:

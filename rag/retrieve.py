@@ -16,6 +16,7 @@ that lists where else it appears.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ from rag.query import QueryAnalyzer
 
 CANDIDATES = 64   # dense rows looked at per query when the index is approximate (HNSW)
 MODES = ("hybrid", "keyword", "dense")
+# terminal escape sequences (CSI colours, OSC titles, two-byte escapes) pasted along with a question
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 
 
 class QueryError(ValueError):
@@ -90,7 +93,8 @@ def check_query(query: str, max_chars: int) -> str:
     """Strip a query and reject empty or absurdly long ones with a clear message."""
     if query is None:
         raise QueryError("the question is empty: type a question, e.g. 什么是感受野？")
-    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in str(query)).strip()
+    cleaned = _ANSI.sub(" ", str(query))
+    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in cleaned).strip()
     if not cleaned:
         raise QueryError("the question is empty: type a question, e.g. 什么是感受野？")
     if len(cleaned) > max_chars:

@@ -139,6 +139,16 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, (CliError, QueryError, IndexUnavailable, ValueError, ImportError, OSError)):
             print(f"qbank: error: {exc}", file=sys.stderr)
             return 2
+        import sqlite3
+
+        if isinstance(exc, sqlite3.DatabaseError):   # only the interview history is SQLite
+            try:
+                where = _settings(argparse.Namespace()).db_path
+            except Exception:  # noqa: BLE001 - the message matters more than the path
+                where = "interview.sqlite3"
+            print(f"qbank: error: the interview history {where} cannot be read ({exc}); if it is damaged, "
+                  f"move it aside to start a new history", file=sys.stderr)
+            return 2
         raise
 
 
