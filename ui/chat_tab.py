@@ -135,6 +135,7 @@ def wire(p: ChatParts, ctx) -> None:
         return [], "", "", "", gr.Dataset(samples=[]), gr.Dataset(samples=[]), ChatState(), t("panel_empty", lang)
 
     p.clear.click(new_chat, [ctx.lang], outputs + [p.panel], api_visibility="private")
+    p.chatbot.clear(lambda: ChatState(), None, p.state, api_visibility="private")   # the chat's own 🗑 button
 
 
 def _item_panel(services, item_id: str, lang: str) -> str:
