@@ -27,6 +27,7 @@ from ingest.segment import fence_mask
 
 MIN_POINTS, MAX_POINTS = 3, 8
 SOFT_LEN, HARD_LEN = 90, 120
+SHORT_SENTENCE = 30
 
 _BOILER_WORDS = ("解析|答案|参考答案|回答|源代码实例|代码实例|代码示例|示例代码|实例代码|源代码|代码|举例|示例|例子|"
                  "总结|注意|说明|补充|技术介绍|详细解释|解释|实现")
@@ -77,12 +78,14 @@ def clean(text: str) -> str:
 
 
 def _shorten(text: str) -> str:
-    """Keep a point to its first sentence(s) up to about SOFT_LEN characters, never cutting a word."""
-    if len(text) <= SOFT_LEN:
-        return text.rstrip("。；;")
+    """Keep a point to its first sentence (a short one takes the next too), at most HARD_LEN characters.
+
+    One statement per point keeps points gradeable: ``加快训练速度：混合精度训练能够加快模型的训练速度``
+    without the hardware details that follow it.
+    """
     out = ""
     for sent in _SENT_END.split(text):
-        if out and len(out) + len(sent) > SOFT_LEN:
+        if out and (len(out) >= SHORT_SENTENCE or len(out) + len(sent) > SOFT_LEN):
             break
         out += sent
     if len(out) > HARD_LEN:

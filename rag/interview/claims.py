@@ -28,17 +28,13 @@ def find_claims(prep: PreparedItem, pieces: list[Span], terms: list[dict], grams
     things = prep.things
     ref_desc = [({t: w for t, w in r.terms.items() if t not in things}, without_things(r.grams, things))
                 for r in prep.ref_clauses]
-    sentence_things: dict[int, frozenset[str]] = {}
     out: list[Claim] = []
     for c, ct, cg in zip(pieces, terms, grams):
         if c.size > 2 or polarity.is_hedge(c.text):
             continue
         if c.size == 2 and any(o.span[0] < c.end and c.start < o.span[1] for o in out):
             continue    # a pair adds nothing where one of its clauses already contradicts
-        own = mentions(c.text, prep.thing_keys)
-        if own and c.size == 1 and c.sentence not in sentence_things:
-            sentence_things[c.sentence] = own
-        cand_things = own or sentence_things.get(c.sentence, frozenset())
+        cand_things = mentions(c.text, prep.thing_keys)     # only what the clause itself names
         desc_t = {t: w for t, w in ct.items() if t not in things}
         desc_g = without_things(cg, things)
         sims = [align(desc_t, desc_g, rt, rg) for rt, rg in ref_desc]
@@ -78,9 +74,12 @@ def align(at: dict[str, float], ag: set[str], bt: dict[str, float], bg: set[str]
 
 def point_contradiction(prep: PreparedItem, i: int, parts: list[Span], terms: list[dict], grams: list[set],
                          unit: Span) -> Claim | None:
-    """Does the evidence for point ``i`` say the opposite of it? Each clause of the unit vs its closest point clause."""
+    """Does the evidence for point ``i`` say the opposite of it? Each clause of the unit vs its closest point clause.
+
+    Only polarity cues here (negation, antonyms, direction, counts); a clause naming another sibling
+    thing is left to :func:`find_claims`, which needs that sibling's own clauses to fit clearly worse.
+    """
     inside = [k for k, c in enumerate(parts) if c.start >= unit.start and c.end <= unit.end]
-    unit_things = frozenset().union(*(mentions(parts[k].text, prep.thing_keys) for k in inside))
     for k in inside:
         c = parts[k]
         if polarity.is_hedge(c.text) or not prep.point_clauses[i]:
@@ -90,10 +89,9 @@ def point_contradiction(prep: PreparedItem, i: int, parts: list[Span], terms: li
         if sims[j] < T_POINT_ALIGN:
             continue
         r = prep.point_clauses[i][j]
-        reason = None
-        if r.things and unit_things and not (unit_things & r.things):
-            reason = polarity.swapped(r.things, mentions(c.text, prep.thing_keys) or unit_things)
-        reason = reason or polarity.contradiction(r.text, c.text, r.context)
+        if r.things and mentions(c.text, prep.thing_keys) - r.things:
+            continue            # the clause is about a sibling: swaps are judged by find_claims, with a margin
+        reason = polarity.contradiction(r.text, c.text, r.context)
         if reason:
             return Claim(c.text, (c.start, c.end), r.text, reason, i)
     return None

@@ -35,7 +35,7 @@ from rag.interview.text import bigrams, clauses, sanitize, truncate, units
 # calibrated on data/eval/grading.jsonl (see README, "Grading evaluation")
 W_TERMS, W_GRAMS, W_DENSE = 0.45, 0.25, 0.30
 T_COVERED, T_PARTIAL = 0.40, 0.18
-CONTRADICTED_CREDIT = 0.0      # a contradicted point earns nothing; stray wrong claims cost extra
+CONTRADICTED_CREDIT = -0.25    # a contradicted point costs a quarter of a point; stray wrong claims cost too
 WRONG_CLAIM_PENALTY = 0.08    # per wrong claim that lands on no key point
 TOPIC_LO, TOPIC_HI = 0.15, 0.30
 _INSTRUCTION = re.compile(

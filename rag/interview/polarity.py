@@ -22,7 +22,8 @@ from functools import lru_cache
 
 # words with 不/没/无/非/未 inside that negate nothing
 _LEXICALIZED = re.compile(
-    r"不同|不断|不仅|不只|不少|不错|不久|不过|不管|不论|不如|不平衡|不均衡|不确定性|不变性|差不多|不得不|"
+    r"不同|不断|不仅|不只|不少|不错|不久|不过|不管|不论|不如|不平衡|不均衡|不确定|不变性|差不多|不得不|"
+    r"是不是|有没有|能不能|会不会|要不要|可不可以|好不好|对不对|"
     r"无论|无监督|非监督|非常|非线性|非结构化|非零|未知|未来|未标注|未标记|未见|无关紧要|毫不|并不是说")
 _NEGATOR_WORD = re.compile(r"^(?:.*不.*|[没无非未].*|别|勿|毫无)$")
 _HEDGE = re.compile(
@@ -40,7 +41,7 @@ ANTONYMS: tuple[tuple[str, str], ...] = (
     ("过去", "后面"), ("低精度", "高精度"), ("有区别", "一回事"), ("有区别", "一样"),
     ("区别", "一回事"), ("不同", "相同"), ("本地", "上传"), ("本地", "集中"), ("分布式", "集中"),
     ("引入", "去掉"), ("添加", "去掉"), ("加入", "去掉"), ("引入", "去除"), ("加入", "移除"),
-    ("保留", "丢弃"), ("保留", "删除"), ("on-policy", "off-policy"), ("在线", "离线"), ("有限", "无限"),
+    ("on-policy", "off-policy"), ("在线", "离线"), ("有限", "无限"),
     ("可解释", "不透明"), ("无标签", "有标签"), ("不确定", "最确定"), ("最小化", "最大化"), ("增加", "去掉"),
     ("避免", "更容易"), ("缓解", "更容易"), ("难以", "容易"), ("困难", "容易"),
 )
@@ -50,6 +51,7 @@ _UP = ("较高", "较多", "增加", "增大", "提高", "提升", "上升", "�
 _DOWN = ("较低", "较少", "减少", "减小", "降低", "下降", "缩小", "减慢", "减速", "变慢", "更慢", "越小", "更小", "变小", "较小",
          "小于", "越低", "更低", "变低", "越少", "更少", "减半", "压缩", "缓解", "变短", "更短", "删除", "移除")
 MIN_CLAIM_CHARS = 8
+_HYPOTHETICAL = re.compile(r"如果|假如|假设|若是|一旦|要是")
 _COUNT = re.compile(r"([一二两三四五六七八九十]|\d{1,2})\s*个\s*([\u4e00-\u9fff])")
 _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
@@ -94,8 +96,8 @@ def negation_scope(clause: str) -> set[str] | None:
         for k, w in enumerate(words):
             if not _NEGATOR_WORD.match(w):
                 continue
-            if "不" in w and "的" in words[k + 1:k + 3]:
-                continue        # attributive: "不可察觉的扰动" describes the noise, denies nothing
+            if w != "没有" and w[0] in "不没未" and "的" in words[k + 1:k + 3]:
+                continue        # attributive: "不可察觉的扰动", "没标注的数据" describe, deny nothing
             found = True
             after = [x for x in words[k + 1:] if x not in _AUX][:2]
             rest = w.lstrip("不没无非未")
@@ -137,6 +139,17 @@ def antonym_flip(reference: str, candidate: str) -> tuple[str, str] | None:
     return None
 
 
+def flips(reference: str, candidate: str) -> list[tuple[str, str]]:
+    """Every opposite pair on which the candidate took the other side (one per pair)."""
+    out = []
+    for a, b in ANTONYMS:
+        for x, y in ((a, b), (b, a)):
+            if x in reference and y in candidate and y not in reference and x not in candidate:
+                out.append((x, y))
+                break
+    return out
+
+
 def direction_flip(reference: str, candidate: str) -> tuple[str, str] | None:
     """``("降低", "翻倍")`` when the reference only goes down and the candidate only up (or the reverse)."""
     def way(text: str) -> tuple[str | None, str | None]:
@@ -155,6 +168,7 @@ def direction_flip(reference: str, candidate: str) -> tuple[str, str] | None:
 
 _BIG = re.compile(r"大模型|大的|大型|较大的?模型|复杂模型|教师")
 _SMALL = re.compile(r"小模型|小的|小型|较小的?模型|简单模型|学生")
+_TRANSFER = re.compile(r"(知识|输出).*(迁移|传递|交给|传给|转移)")
 
 
 def order_flip(reference: str, candidate: str) -> bool:
@@ -163,6 +177,8 @@ def order_flip(reference: str, candidate: str) -> bool:
         b, s = _BIG.search(text), _SMALL.search(text)
         return None if not (b and s) else (1 if b.start() < s.start() else -1)
 
+    if not (_TRANSFER.search(reference) and _TRANSFER.search(candidate)):
+        return False
     r, c = order(reference), order(candidate)
     return r is not None and c is not None and r != c
 
@@ -208,7 +224,9 @@ def contradiction(reference: str, candidate: str, context: str = "") -> str | No
     """
     if is_hedge(candidate):
         return None
-    flip = antonym_flip(reference, candidate) or (antonym_flip(context, candidate) if context else None)
+    flip = antonym_flip(reference, candidate)
+    if flip is None and context and len(flips(context, candidate)) % 2 == 1:
+        flip = flips(context, candidate)[0]     # two flips ("小…局部" for "大…全局") cancel out
     if flip:
         return f"反义：{flip[0]}→{flip[1]}"
     if order_flip(reference, candidate):
@@ -219,6 +237,8 @@ def contradiction(reference: str, candidate: str, context: str = "") -> str | No
     count = count_mismatch(reference, candidate)
     if count:
         return f"数量：{count[0]}→{count[1]}"
+    if _HYPOTHETICAL.search(reference) or _HYPOTHETICAL.search(candidate):
+        return None         # "但如果它们不重要": a condition, not a claim
     ref_scope, cand_scope = negation_scope(reference), negation_scope(candidate)
     if (ref_scope is None) == (cand_scope is None) or _other_context(context or reference, candidate):
         return None

@@ -30,7 +30,7 @@ def test_labelled_set_has_36_questions_with_four_labels_each():
 def test_grader_orders_the_labelled_set(grader):
     m = evaluate(grader.settings, grader=grader)
     assert m["questions"] == 36
-    # measured 93.9% (README); a floor that catches regressions without flaking on threshold ties
-    assert m["accuracy"] >= 0.90, m["per_pair"]
+    # measured 95.6% (README); a floor that catches regressions without flaking on threshold ties
+    assert m["accuracy"] >= 0.93, m["per_pair"]
     assert m["mean_score"]["good"] > m["mean_score"]["partial"] > m["mean_score"]["wrong"] > m["mean_score"]["offtopic"]
     assert m["per_pair"]["good>offtopic"] == 1.0 and m["mean_score"]["offtopic"] < 5
