@@ -57,6 +57,7 @@ class Grader:
     searcher: object | None = None
     llm: object | None = None            # a LangChain BaseChatModel: adds a rubric grade beside the offline one
     _vocab: Vocabulary | None = None
+    _vocab_of: object | None = None
     _cache: OrderedDict = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,9 +75,13 @@ class Grader:
 
     @property
     def vocab(self) -> Vocabulary:
-        if self._vocab is None:
-            index = self.searcher.index
-            self._vocab = Vocabulary.from_index(self.searcher.analyzer, index.keyword)
+        """IDF weights from the live index; rebuilt (and prepared items dropped) when the searcher reloads."""
+        index = self.searcher.index
+        if self._vocab is None or self._vocab_of is not index:
+            vocab = Vocabulary.from_index(self.searcher.analyzer, index.keyword)
+            with self._lock:
+                self._vocab, self._vocab_of = vocab, index
+                self._cache.clear()
         return self._vocab
 
     def warm_up(self) -> None:

@@ -100,3 +100,16 @@ def test_keyword_stuffing_without_content_stays_low(grader):
 def test_english_feedback(grader):
     r = grader.grade(grader.item("dl_basics_qa-9"), CASES[2][2], lang="en")
     assert r.feedback.startswith(f"Score {r.score}/100")
+
+
+def test_a_reloaded_index_refreshes_the_vocabulary(grader, corpus_settings):
+    from rag.interview.grade import Grader
+    from rag.retrieve import Searcher
+
+    g = Grader(corpus_settings, searcher=Searcher(corpus_settings))
+    item = g.item("dl_basics_qa-9")
+    first = g.grade(item, CASES[2][1]).score
+    before = g.vocab
+    g.searcher.reload()
+    assert g.grade(g.item("dl_basics_qa-9"), CASES[2][1]).score == first
+    assert g.vocab is not before
