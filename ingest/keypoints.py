@@ -225,8 +225,8 @@ def _candidates(answer: str) -> list[_Cand]:
             add(text, weight + min(len(body), 60) / 120, optional or bool(_EXAMPLE.match(body)))
             continue
         for k, sent in enumerate(s for s in (clean(x) for x in _SENT_END.split(body)) if len(s) >= 8):
-            if _INTRO_END.search(sent) and len(sent) < 30:
-                continue    # "其计算公式为" / "实现模型蒸馏的方法包括："
+            if (_INTRO_END.search(sent) and len(sent) < 30) or (re.search(r"以下|如下", sent) and len(sent) < 40):
+                continue    # "其计算公式为" / "实现模型蒸馏的方法包括：" / "可以使用以下步骤来使用BERT"
             weight = 0.9 + min(len(sent), 60) / 120
             if first_prose:
                 weight += 0.6       # the opening definition

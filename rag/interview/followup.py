@@ -27,7 +27,10 @@ def point_topic(point: str) -> str:
     terms = key_terms(rest, limit=2)
     if terms:
         return "、".join(terms)
-    return rest[:16] + ("…" if len(rest) > 16 else "")
+    first = re.split(r"[，,；;。]", rest)[0]
+    if len(first) <= 20:
+        return first
+    return rest[:16] + "…"
 
 
 def most_important_miss(points) -> tuple[int, object] | None:

@@ -178,9 +178,11 @@ class Grader:
         vecs = self.embedder.embed([u.text for u in pieces] + [text])
         dense = dense_scale(prep.point_vecs @ vecs[:-1].T)            # points x pieces
         sims = np.zeros_like(dense)
+        # an answer in English to a Chinese bank: only the multilingual embedding really compares them
+        wt, wg, wd = (W_TERMS, W_GRAMS, W_DENSE) if _cjk_share(text) >= 0.3 else (0.25, 0.0, 0.75)
         for i, (pt, pg) in enumerate(zip(prep.point_terms, prep.point_grams)):
             for j, (ut, ug) in enumerate(zip(piece_terms, piece_grams)):
-                sims[i, j] = W_TERMS * recall(pt, ut) + W_GRAMS * set_recall(pg, ug) + W_DENSE * dense[i, j]
+                sims[i, j] = wt * recall(pt, ut) + wg * set_recall(pg, ug) + wd * dense[i, j]
         on_topic = _on_topic(prep, vocab.terms(text), float(vecs[-1] @ prep.topic_vec), float(sims.max()))
         part_terms, part_grams = piece_terms[:len(parts)], piece_grams[:len(parts)]
         claims = list(find_claims(prep, pieces, piece_terms, piece_grams))
@@ -213,6 +215,11 @@ def _on_topic(prep: PreparedItem, answer_terms: dict[str, float], cos: float, be
     """
     share = recall(answer_terms, prep.topic_terms)
     return max(0.5 * share + 0.5 * float(dense_scale(cos)), best_point)
+
+
+def _cjk_share(text: str) -> float:
+    letters = re.findall(r"[A-Za-z\u4e00-\u9fff]", text)
+    return sum(1 for ch in letters if ch >= "\u4e00") / len(letters) if letters else 1.0
 
 
 def point_credit(p: PointGrade) -> float:

@@ -136,3 +136,9 @@ def test_statements_and_labels():
 def test_empty_or_code_only_answers_give_no_points():
     assert key_points("") == ()
     assert key_points("```python\nprint(1)\n```") == ()
+
+
+def test_intro_sentences_are_not_points():
+    points = key_points("BERT是一种预训练语言模型。在文本分类任务中，可以使用以下步骤来使用BERT：\n\n"
+                        "1. **预训练**： 在大规模语料上预训练。\n2. **微调**： 添加分类层后微调。")
+    assert not any("以下" in p for p in points) and len(points) == 3

@@ -113,3 +113,11 @@ def test_a_reloaded_index_refreshes_the_vocabulary(grader, corpus_settings):
     g.searcher.reload()
     assert g.grade(g.item("dl_basics_qa-9"), CASES[2][1]).score == first
     assert g.vocab is not before
+
+
+def test_an_english_answer_to_a_chinese_bank_is_graded_by_meaning(grader):
+    item = grader.item("dl_basics_qa-30")
+    good = ("Dropout randomly sets a fraction of neurons to zero during training so the network does not rely on "
+            "a few of them; at test time nothing is dropped and outputs are scaled.")
+    other = "Gradient boosting trees fit the residuals of previous trees with second-order gradients."
+    assert grader.grade(item, good).score >= 20 > grader.grade(item, other).score
