@@ -178,10 +178,12 @@ class Grader:
         vecs = self.embedder.embed([u.text for u in pieces] + [text])
         dense = dense_scale(prep.point_vecs @ vecs[:-1].T)            # points x pieces
         sims = np.zeros_like(dense)
-        # an answer in English to a Chinese bank: only the multilingual embedding really compares them
-        wt, wg, wd = (W_TERMS, W_GRAMS, W_DENSE) if _cjk_share(text) >= 0.3 else (0.25, 0.0, 0.75)
+        # a piece in English against a Chinese bank: only the multilingual embedding really compares them
+        # (decided per piece, so English text appended to a Chinese answer changes nothing for the rest)
+        weights = [(W_TERMS, W_GRAMS, W_DENSE) if _cjk_share(u.text) >= 0.3 else (0.25, 0.0, 0.75) for u in pieces]
         for i, (pt, pg) in enumerate(zip(prep.point_terms, prep.point_grams)):
             for j, (ut, ug) in enumerate(zip(piece_terms, piece_grams)):
+                wt, wg, wd = weights[j]
                 sims[i, j] = wt * recall(pt, ut) + wg * set_recall(pg, ug) + wd * dense[i, j]
         on_topic = _on_topic(prep, vocab.terms(text), float(vecs[-1] @ prep.topic_vec), float(sims.max()))
         part_terms, part_grams = piece_terms[:len(parts)], piece_grams[:len(parts)]
