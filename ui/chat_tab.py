@@ -62,8 +62,8 @@ def build(ctx) -> ChatParts:
 def answer_updates(services, question: str, history: list, state: ChatState, llm, lang: str):
     """Stream one answer into the chat: yields (chatbot, question box, badge, notice, cites, related, state).
 
-    The question shows at once with a "searching" placeholder; LLM chunks replace it as they
-    arrive; the final ``Answer`` replaces the text with its linked, cited form.
+    With an LLM the question shows at once with a "searching" placeholder and chunks replace it
+    as they arrive; the final ``Answer`` replaces the text with its linked, cited form.
     """
     from rag.conversation import Conversation
     from rag.retrieve import QueryError, check_query
@@ -76,7 +76,8 @@ def answer_updates(services, question: str, history: list, state: ChatState, llm
     history = list(history or []) + [{"role": "user", "content": question},
                                      {"role": "assistant", "content": f"*{t('thinking', lang)}*"}]
     keep = gr.update()
-    yield history, "", keep, keep, keep, keep, state
+    if answerer.uses_llm:       # an LLM may take a while: show the question now (banks-only answers take ms)
+        yield history, "", keep, keep, keep, keep, state
     text = ""
     try:
         for part in Conversation(answerer, state.turns).stream(question):
