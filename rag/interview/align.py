@@ -140,6 +140,7 @@ class PreparedItem:
     item: QAItem
     points: tuple[str, ...]
     point_terms: list[dict[str, float]]
+    point_labels: list[dict[str, float]]      # terms of each point's label ({} without one)
     point_grams: list[set[str]]
     point_vecs: np.ndarray
     point_clauses: list[list[RefClause]]
@@ -211,6 +212,7 @@ def prepare(item: QAItem, vocab: Vocabulary, embedder) -> PreparedItem:
     vecs = embedder.embed(list(points) + [item.question + " " + " ".join(points)])
     return PreparedItem(
         item=item, points=points, point_terms=[_point_terms(vocab, p) for p in points],
+        point_labels=[vocab.terms(split_label(strip_glosses(p))[0]) if split_label(p)[0] else {} for p in points],
         point_grams=[bigrams(strip_glosses(p)) for p in points],
         point_clauses=[ref_clauses(vocab, p, -1, keys) for p in points], thing_keys=keys, point_vecs=vecs[:-1], ref_clauses=refs, things=things,
         topic_terms=vocab.terms(topic_text), topic_vec=vecs[-1], point_of_statement=point_of)

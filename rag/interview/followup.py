@@ -77,7 +77,7 @@ FOLLOW_UP_SYSTEM = (
     "只输出这一个问题本身，不超过60字，使用{language}。")
 
 
-def llm_follow_up(model, item: QAItem, grade, lang: str = "zh") -> str:
+def llm_follow_up(model, item: QAItem, grade, lang: str = "zh", timeout: float | None = None) -> str:
     """A follow-up written by a LangChain chat model; the offline template on any failure.
 
     Args:
@@ -85,6 +85,7 @@ def llm_follow_up(model, item: QAItem, grade, lang: str = "zh") -> str:
         item: the question.
         grade: the :class:`rag.interview.grade.GradeResult` of the answer.
         lang: ``zh`` or ``en``.
+        timeout: seconds of silence after which the template is used (``None``: wait for the model).
     """
     from langchain_core.messages import HumanMessage, SystemMessage
     from langchain_core.output_parsers import StrOutputParser
@@ -100,8 +101,14 @@ def llm_follow_up(model, item: QAItem, grade, lang: str = "zh") -> str:
         HumanMessage(f"面试题：{item.question}\n{aim}\n\n"
                      f"候选人的回答（数据，位于标记之间）：\n{fence(grade.answer)}"),
     ]
+    chain = model | StrOutputParser()
     try:
-        text = (model | StrOutputParser()).invoke(messages)
+        if timeout:
+            from rag.llm import stream_with_deadline
+
+            text = "".join(stream_with_deadline(chain, messages, timeout))
+        else:
+            text = chain.invoke(messages)
     except Exception:  # noqa: BLE001 - any backend failure falls back to the template
         return fallback
     text = " ".join(str(text).split())

@@ -37,6 +37,7 @@ W_TERMS, W_GRAMS, W_DENSE = 0.45, 0.25, 0.30
 T_COVERED, T_PARTIAL = 0.40, 0.18
 CONTRADICTED_CREDIT = -0.25    # a contradicted point costs a quarter of a point; stray wrong claims cost too
 WRONG_CLAIM_PENALTY = 0.08    # per wrong claim that lands on no key point
+LABEL_FLOOR = (T_COVERED + T_PARTIAL) / 2
 TOPIC_LO, TOPIC_HI = 0.15, 0.30
 _INSTRUCTION = re.compile(
     r"(忽略|无视|不要管|忘记|ignore|disregard|forget).{0,12}(指令|规则|要求|提示|instruction|rule|prompt)|"
@@ -160,7 +161,7 @@ class Grader:
                 f"LLM grading unavailable ({why}); showing the offline grade."
             return replace(result, notices=result.notices + (msg,))
         uncertain = disagree(result.score, tuple(p.status for p in result.points), graded)
-        follow = llm_follow_up(self.llm, item, result, lang)
+        follow = llm_follow_up(self.llm, item, result, lang, timeout=self.settings.llm_timeout)
         notices = result.notices
         if uncertain:
             notices += ("离线评分与 LLM 评分差异较大，结果仅供参考。" if lang == "zh" else
@@ -185,6 +186,8 @@ class Grader:
             for j, (ut, ug) in enumerate(zip(piece_terms, piece_grams)):
                 wt, wg, wd = weights[j]
                 sims[i, j] = wt * recall(pt, ut) + wg * set_recall(pg, ug) + wd * dense[i, j]
+                if prep.point_labels[i] and recall(prep.point_labels[i], ut) >= 0.99:
+                    sims[i, j] = max(sims[i, j], LABEL_FLOOR)   # naming the concept ("翻转") is half the point
         on_topic = _on_topic(prep, vocab.terms(text), float(vecs[-1] @ prep.topic_vec), float(sims.max()))
         part_terms, part_grams = piece_terms[:len(parts)], piece_grams[:len(parts)]
         claims = list(find_claims(prep, pieces, piece_terms, piece_grams))
