@@ -126,7 +126,7 @@ def wire(p: InterviewParts, ctx) -> None:
 
     p.start.click(start, [p.docs, p.topics, p.count, p.order, p.profile, ctx.lang],
                   [p.state, p.progress, p.question, p.answer, p.grade, p.chart, p.report, p.export, p.setup],
-                  api_visibility="private")
+                  api_name="interview_start", api_visibility="undocumented")
 
     def submit(answer, state, lang):
         session = session_of(state, lang)
@@ -140,8 +140,8 @@ def wire(p: InterviewParts, ctx) -> None:
         hint = f"\n\n{t('iv_done', lang)}" if session.done else ""
         return state, progress_markdown(state, lang) + hint, render.grade_card_html(result, item, lang)
 
-    p.submit.click(submit, [p.answer, p.state, ctx.lang], [p.state, p.progress, p.grade], api_visibility="private",
-                   show_progress="minimal")
+    p.submit.click(submit, [p.answer, p.state, ctx.lang], [p.state, p.progress, p.grade], api_name="interview_submit",
+                   api_visibility="undocumented", show_progress="minimal")
 
     def advance(state, lang, skip=False):
         session = session_of(state, lang)
@@ -153,8 +153,10 @@ def wire(p: InterviewParts, ctx) -> None:
         return state, progress_markdown(state, lang), text, "", ""
 
     outs = [p.state, p.progress, p.question, p.answer, p.grade]
-    p.next.click(lambda s, lang: advance(s, lang), [p.state, ctx.lang], outs, api_visibility="private")
-    p.skip.click(lambda s, lang: advance(s, lang, skip=True), [p.state, ctx.lang], outs, api_visibility="private")
+    p.next.click(lambda s, lang: advance(s, lang), [p.state, ctx.lang], outs, api_name="interview_next",
+                 api_visibility="undocumented")
+    p.skip.click(lambda s, lang: advance(s, lang, skip=True), [p.state, ctx.lang], outs, api_name="interview_skip",
+                 api_visibility="undocumented")
 
     def finish(state, lang):
         session = session_of(state, lang)
@@ -169,4 +171,4 @@ def wire(p: InterviewParts, ctx) -> None:
                 gr.update(value=str(path), visible=True))
 
     p.finish.click(finish, [p.state, ctx.lang], [p.state, p.progress, p.chart, p.report, p.export],
-                   api_visibility="private")
+                   api_name="interview_finish", api_visibility="undocumented")
