@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SENT_BREAK = re.compile(r"[。！？!?；;\n]+")
+_SENT_BREAK = re.compile(r"(?:[。！？!?；;\n]|\.(?=\s))+")     # ". " ends an English sentence; "0.5" does not
 _CLAUSE_BREAK = re.compile(r"\s*[，,：:]\s*")
 _WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
+# ASCII punctuation touching a Chinese character, as typed on an English keyboard: "区域.由" means "区域。由"
+_FULLWIDTH = {".": "。", ",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_ASCII_PUNCT = re.compile(r"(?<=[\u4e00-\u9fff])[ \t]*([.,;:?!])(?![\d.])[ \t]*|[ \t]*([.,;:?!])[ \t]*(?=[\u4e00-\u9fff])")
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,20 @@ class Span:
 
 
 def sanitize(text: str | None) -> str:
-    """Replace control characters with spaces and trim; ``None`` becomes ``""``."""
+    """Replace control characters with spaces, make ASCII punctuation next to Chinese full-width, trim.
+
+    The same answer typed with ``.`` and ``,`` instead of ``。`` and ``，`` must grade the same:
+    ``.`` is no sentence break (``0.5``, ``e.g.``), so "区域.由卷积核决定" would be one sentence.
+    ``None`` becomes ``""``.
+
+    Example:
+        >>> sanitize("感受野是区域.由卷积核, 步长决定\x1b")
+        '感受野是区域。由卷积核，步长决定'
+    """
     if not text:
         return ""
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in str(text)).strip()
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in str(text))
+    return _ASCII_PUNCT.sub(lambda m: _FULLWIDTH[m.group(1) or m.group(2)], text).strip()
 
 
 def clauses(text: str) -> list[Span]:
