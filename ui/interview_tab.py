@@ -101,15 +101,41 @@ def progress_markdown(state: dict, lang: str) -> str:
     return f"**{t('iv_progress', lang)}:** {bar} {done}/{total}{mean}"
 
 
+def session_from(services, state: dict | None, lang: str):
+    """This browser session's interview, rebuilt from its ``gr.State`` with the shared offline grader."""
+    from rag.interview.session import InterviewSession
+
+    if not state:
+        raise gr.Error(t("iv_not_started", lang))
+    return InterviewSession.from_state(state, services.grader, services.store)
+
+
+def submit_answer(services, answer: str, state: dict | None, llm, lang: str) -> tuple[dict, str, str]:
+    """Grade the answer to the current question: ``(new state, progress, grade card)``.
+
+    With an LLM in this session's settings (``llm``: :class:`ui.services.SessionLLM`) the card
+    shows its rubric grade beside the offline one; if that LLM cannot be used the offline
+    grade shows with a short notice.
+    """
+    session = session_from(services, state, lang)
+    if session.done:
+        raise gr.Error(t("iv_done", lang))
+    if not (answer or "").strip():
+        raise gr.Error(t("iv_empty", lang))
+    session.grader, reason = services.grader_for(llm)
+    item = session.current_item()
+    result = session.submit(answer)
+    state = session.to_state()
+    hint = f"\n\n{t('iv_done', lang)}" if session.done else ""
+    notices = (t("iv_llm_unavailable", lang, why=reason),) if reason else ()
+    return state, progress_markdown(state, lang) + hint, render.grade_card_html(result, item, lang, notices)
+
+
 def wire(p: InterviewParts, ctx) -> None:
     services = ctx.services
 
     def session_of(state, lang):
-        from rag.interview.session import InterviewSession
-
-        if not state:
-            raise gr.Error(t("iv_not_started", lang))
-        return InterviewSession.from_state(state, services.grader, services.store)
+        return session_from(services, state, lang)
 
     def start(docs, topics, count, order, profile, lang):
         from rag.interview.session import InterviewSession, SessionConfig
@@ -128,19 +154,11 @@ def wire(p: InterviewParts, ctx) -> None:
                   [p.state, p.progress, p.question, p.answer, p.grade, p.chart, p.report, p.export, p.setup],
                   api_name="interview_start", api_visibility="undocumented")
 
-    def submit(answer, state, lang):
-        session = session_of(state, lang)
-        if session.done:
-            raise gr.Error(t("iv_done", lang))
-        if not (answer or "").strip():
-            raise gr.Error(t("iv_empty", lang))
-        item = session.current_item()
-        result = session.submit(answer)
-        state = session.to_state()
-        hint = f"\n\n{t('iv_done', lang)}" if session.done else ""
-        return state, progress_markdown(state, lang) + hint, render.grade_card_html(result, item, lang)
+    def submit(answer, state, llm, lang):
+        return submit_answer(services, answer, state, llm, lang)
 
-    p.submit.click(submit, [p.answer, p.state, ctx.lang], [p.state, p.progress, p.grade], api_name="interview_submit",
+    p.submit.click(submit, [p.answer, p.state, ctx.llm, ctx.lang], [p.state, p.progress, p.grade],
+                   api_name="interview_submit",
                    api_visibility="undocumented", show_progress="minimal")
 
     def advance(state, lang, skip=False):

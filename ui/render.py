@@ -130,34 +130,72 @@ STATUS_ICON = {"covered": "✓", "partial": "~", "missing": "✗", "contradicted
 STATUS_COLOR = {"covered": "#047857", "partial": "#b45309", "missing": "#b91c1c", "contradicted": "#7f1d1d"}
 
 
-def grade_card_html(grade, item=None, lang: str = "zh") -> str:
+def grade_card_html(grade, item=None, lang: str = "zh", notices: tuple[str, ...] = ()) -> str:
     """The grade card: score, one ✓ / ~ / ✗ row per key point with its evidence, feedback, follow-up, reference.
 
+    With an LLM rubric grade (``grade.llm``) its score and per-point status sit beside the
+    offline ones, and ``grade.uncertain`` (the two disagree) is flagged.
+
     Args:
-        grade: a ``rag.interview.grade.GradeResult`` (score, points, feedback, follow_up, reference, notices).
+        grade: a ``rag.interview.grade.GradeResult`` (score, points, feedback, follow_up, reference, notices,
+            llm, uncertain).
         item: the graded ``QAItem`` (its whole answer is shown folded under the citation).
         lang: ``zh`` or ``en``.
+        notices: more notices to show above the points (e.g. why the session's LLM could not grade).
     """
     e = html.escape
+    llm = getattr(grade, "llm", None)
     rows = []
-    for p in grade.points:
+    for k, p in enumerate(grade.points):
         ev = f'<div class="qb-evidence">{e(t("iv_evidence", lang))}: “{e(p.evidence)}”</div>' if p.evidence else ""
         rows.append(
             f'<li class="qb-point" data-status="{e(p.status)}"><span class="qb-icon" style="color:'
             f'{STATUS_COLOR.get(p.status, "#555")}">{STATUS_ICON.get(p.status, "?")}</span> '
             f'<span class="qb-point-text">{e(p.text)}</span> <span class="qb-status">({e(_status(p.status, lang))})</span>'
-            f'{ev}</li>')
+            f'{_llm_point(llm, k, lang)}{ev}</li>')
     ref = item if item is not None else grade.reference
     follow = f'<p class="qb-follow-up"><b>{e(t("iv_follow_up", lang))}:</b> {e(grade.follow_up)}</p>' if grade.follow_up else ""
-    notices = "".join(f'<p class="qb-notice">⚠️ {e(n)}</p>' for n in getattr(grade, "notices", ()) or ())
+    shown = tuple(getattr(grade, "notices", ()) or ()) + tuple(notices)
+    notes = "".join(f'<p class="qb-notice">⚠️ {e(n)}</p>' for n in shown)
     return (
-        f'<div class="qb-grade" id="qb-grade-card">'
-        f'<div class="qb-score"><span>{e(t("iv_score", lang))}</span> <b id="qb-score-value">{grade.score:.0f}</b>/100</div>'
-        f'{notices}<ul class="qb-points">{"".join(rows)}</ul>'
-        f'<p class="qb-feedback"><b>{e(t("iv_feedback", lang))}:</b> {e(grade.feedback)}</p>{follow}'
+        f'<div class="qb-grade" id="qb-grade-card" data-uncertain="{str(bool(getattr(grade, "uncertain", False))).lower()}">'
+        f'<div class="qb-score"><span>{e(t("iv_score", lang))}</span> <b id="qb-score-value">{grade.score:.0f}</b>/100'
+        f'{_llm_score(grade, llm, lang)}</div>'
+        f'{notes}<ul class="qb-points">{"".join(rows)}</ul>'
+        f'<p class="qb-feedback"><b>{e(t("iv_feedback", lang))}:</b> {e(grade.feedback)}</p>{_llm_feedback(llm, lang)}'
+        f'{follow}'
         f'<details class="qb-reference"><summary><b>{e(t("iv_reference", lang))}</b>: {e(ref.question)} — '
         f'{e(ref.doc)} · <span class="qb-ref-where">{e(where(ref, lang))}</span></summary>'
         f'<div class="qb-ref">{e(getattr(item, "answer", ""))}</div></details></div>')
+
+
+def _llm_score(grade, llm, lang: str) -> str:
+    """`` · 离线 | LLM 评分 55/100 ⚠️ …`` after the offline score, when an LLM graded too."""
+    if llm is None:
+        return ""
+    e = html.escape
+    flag = (f' <span class="qb-uncertain" id="qb-uncertain">{e(t("iv_uncertain", lang))}</span>'
+            if getattr(grade, "uncertain", False) else "")
+    model = f' <span class="qb-llm-model">({e(llm.model)})</span>' if getattr(llm, "model", "") else ""
+    return (f' <span class="qb-score-kind">{e(t("iv_offline", lang))}</span>'
+            f'<span class="qb-llm-score"> · {e(t("iv_llm_score", lang))} <b id="qb-llm-score-value">{llm.score:.0f}</b>'
+            f'/100{model}</span>{flag}')
+
+
+def _llm_point(llm, k: int, lang: str) -> str:
+    if llm is None or k >= len(llm.statuses):
+        return ""
+    s = llm.statuses[k]
+    evidence = llm.evidence[k] if k < len(llm.evidence) else ""
+    title = f' title="{html.escape(evidence)}"' if evidence else ""
+    return (f' <span class="qb-llm-status" data-llm-status="{html.escape(s)}"{title}>· LLM '
+            f'<span style="color:{STATUS_COLOR.get(s, "#555")}">{html.escape(_status(s, lang))}</span></span>')
+
+
+def _llm_feedback(llm, lang: str) -> str:
+    if llm is None or not getattr(llm, "feedback", ""):
+        return ""
+    return f'<p class="qb-llm-feedback"><b>{html.escape(t("iv_llm_feedback", lang))}:</b> {html.escape(llm.feedback)}</p>'
 
 
 def _status(status: str, lang: str) -> str:
@@ -185,6 +223,9 @@ CSS = """
 .qb-points {list-style: none; padding-left: 0;}
 .qb-point {margin: 6px 0;}
 .qb-icon {font-weight: 700; font-size: 1.1em;}
+.qb-llm-status, .qb-score-kind, .qb-llm-model {color: #4b5563; font-size: 0.85em;}
+.qb-llm-score {font-size: 0.8em;}
+.qb-uncertain {background: #fef3c7; color: #92400e; border-radius: 8px; padding: 1px 8px; font-size: 0.7em;}
 .qb-evidence {color: #4b5563; font-size: 0.9em; margin-left: 1.4em;}
 .qb-ref {white-space: pre-wrap; font-size: 0.92em; margin-top: 6px;}
 .qb-chart h4 {margin: 4px 0 8px;}

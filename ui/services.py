@@ -92,6 +92,28 @@ class Services:
     def searcher(self):
         return self._searcher
 
+    def grader_for(self, llm: SessionLLM):
+        """The grader for a session: the shared offline grader, plus the session's chat model if it has one.
+
+        The LLM grader shares the offline grader's index, prepared items and cache; only its
+        ``llm`` differs (the chat model of this session's answerer, so a session API key is used).
+
+        Returns:
+            ``(grader, reason)``: ``reason`` is a short, key-free message when the session's LLM
+            cannot be set up (then the grader is the offline one), else ``""``.
+        """
+        from dataclasses import replace
+
+        grader = self.grader
+        if (llm.backend or "none") == "none":
+            return grader, ""
+        try:
+            model = self.answerer(llm).model
+        except (ValueError, ImportError) as exc:      # LLMConfigError, a missing package or a bad local model
+            reason = str(exc)
+            return grader, reason.replace(llm.api_key, "***") if llm.api_key else reason
+        return replace(grader, settings=self.settings_for(llm), llm=model), ""
+
     def settings_for(self, llm: SessionLLM) -> Settings:
         return self.settings.replace(llm_backend=llm.backend or "none", llm_model=llm.model, llm_base_url=llm.base_url)
 

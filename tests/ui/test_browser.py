@@ -259,6 +259,45 @@ def test_two_question_mock_interview_to_its_report(page, browser, server_url, co
     other.context.close()
 
 
+@pytest.fixture(scope="module")
+def rubric_llm():
+    """A local OpenAI-protocol server that grades like a rubric model (see rubric_stub.py)."""
+    from tests.ui import rubric_stub
+
+    srv = rubric_stub.start()
+    yield srv
+    rubric_stub.stop(srv)
+
+
+def test_interview_with_a_session_llm_shows_both_grades_and_flags_disagreement(page, corpus_settings, rubric_llm):
+    from rag.library import Library
+    from tests.ui.rubric_stub import FOLLOW_UP
+
+    by_question = {it.question: it for it in Library(corpus_settings).items()}
+    page.click("#qb-tab-settings-button")
+    page.click("#qb-set-backend label:has-text('OpenAI')")
+    page.fill("#qb-set-model textarea, #qb-set-model input", "missing-3")      # the stub's LLM: every point missing
+    page.fill("#qb-set-base-url textarea, #qb-set-base-url input", f"http://127.0.0.1:{rubric_llm.server_address[1]}/v1")
+    page.click("#qb-set-apply")
+    page.locator("#qb-set-status").get_by_text("✅").wait_for()
+    page.click("#qb-tab-interview-button")
+    page.fill("#qb-iv-count input[type=number]", "1")
+    page.press("#qb-iv-count input[type=number]", "Enter")
+    page.click("#qb-iv-start")
+    page.locator("#qb-iv-progress").get_by_text("0/1").wait_for()
+    item = by_question[page.locator("#qb-iv-question h3").inner_text().strip()]
+    page.fill("#qb-iv-answer textarea", "；".join(item.key_points[:3]))
+    page.click("#qb-iv-submit")
+    card = page.locator("#qb-grade-card")
+    card.wait_for(timeout=120_000)
+    assert page.inner_text("#qb-llm-score-value") == "3" and page.inner_text("#qb-score-value").isdigit()
+    assert card.locator(".qb-point[data-status='covered']").count() >= 1      # covered offline, missing for the LLM
+    assert "两种评分不一致" in page.inner_text("#qb-uncertain")
+    llm_statuses = card.locator(".qb-llm-status").evaluate_all("els => els.map(e => e.dataset.llmStatus)")
+    assert llm_statuses and set(llm_statuses) == {"missing"} and len(llm_statuses) == card.locator(".qb-point").count()
+    assert FOLLOW_UP in card.inner_text()
+
+
 def test_empty_question_gets_a_clear_message_not_a_traceback(page):
     page.fill("#qb-question textarea", "   ")
     page.click("#qb-send")

@@ -72,6 +72,23 @@ def test_grade_card_marks_each_point_and_escapes_the_answer():
     assert "62" in card and "感受野怎么计算？" in card and "第 9 题 · 行 285–289" in card and "最后一行。" in card
 
 
+def test_grade_card_shows_the_llm_grade_beside_the_offline_one_and_flags_disagreement():
+    from rag.interview.llm_grade import LLMGrade
+
+    llm = LLMGrade(20, ("missing", "covered"), ("", "<b>计算</b>"), "漏了定义。", "qwen2.5:7b")
+    grade = NS(score=80, feedback="好。", follow_up="", notices=(), llm=llm, uncertain=True,
+               points=(NS(text="定义", status="covered", evidence="区域"), NS(text="计算", status="partial", evidence="")),
+               reference=NS(id=ITEM.id, doc=ITEM.doc, question=ITEM.question, lines=(285, 289), file=ITEM.file,
+                            number=9, page=None))
+    card = render.grade_card_html(grade, ITEM, notices=("LLM 评分不可用（x）",))
+    assert 'id="qb-score-value">80<' in card and 'id="qb-llm-score-value">20<' in card and "qwen2.5:7b" in card
+    assert card.index('data-llm-status="missing"') < card.index('data-llm-status="covered"')   # point order kept
+    assert 'data-uncertain="true"' in card and "两种评分不一致" in card and "漏了定义。" in card
+    assert "<b>计算</b>" not in card and "LLM 评分不可用（x）" in card
+    agreed = render.grade_card_html(NS(**{**vars(grade), "uncertain": False}), ITEM, "en")
+    assert "disagree" not in agreed and "LLM grade" in agreed and 'data-uncertain="false"' in agreed
+
+
 def test_bar_chart_clamps_and_colours():
     html = render.bar_chart_html([("CV", 120.0, 2), ("NLP", 30.0, 1)])
     assert "width:100%" in html and "width:30%" in html and 'data-topic="NLP"' in html
