@@ -41,3 +41,58 @@ def assert_clean_error(r: subprocess.CompletedProcess, *fragments: str) -> str:
 def no_terminal_escapes(text: str) -> bool:
     """True when ``text`` holds no C0/C1 control character a terminal would act on (tab and newline aside)."""
     return not any((ord(ch) < 32 and ch not in "\t\n\r") or 0x7f <= ord(ch) <= 0x9f for ch in text)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def start_serve(home: Path, port: int, host: str | None = None, env: dict | None = None,
+                timeout: float = 240) -> subprocess.Popen:
+    """Start the real ``qbank serve`` (``--host`` only when given) and wait until it answers HTTP.
+
+    Its stdout and stderr go to ``home/serve.log``.
+    """
+    import time
+    import urllib.error
+    import urllib.request
+
+    e = dict(os.environ, QBANK_HOME=str(home), HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
+             PYTHONUNBUFFERED="1")
+    e.update(env or {})
+    args = [str(QBANK), "serve", "--port", str(port)] + (["--host", host] if host else [])
+    log = open(home / "serve.log", "w")
+    proc = subprocess.Popen(args, env=e, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://{host or '127.0.0.1'}:{port}/"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"qbank serve exited with {proc.returncode}:\n{(home / 'serve.log').read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return proc
+        except urllib.error.HTTPError:        # answering (e.g. 401 before a login): up
+            return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError(f"qbank serve did not answer within {timeout}s:\n{(home / 'serve.log').read_text()[-3000:]}")
+
+
+def stop_serve(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) by the nearest-rank method."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, int(round(q * len(ordered))) - 1))]
