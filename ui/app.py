@@ -30,6 +30,7 @@ class AppContext:
     lang: gr.State | None = None
     llm: gr.State | None = None
     doc_pickers: list = field(default_factory=list)     # components whose choices are the documents
+    topic_pickers: list = field(default_factory=list)   # components whose choices are the topics
     after_lang: list = field(default_factory=list)      # (fn, inputs, outputs) to re-run on a language switch
 
 
@@ -52,7 +53,7 @@ def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks
             with L.add(gr.Tab(t("tab_chat", lang0), id="chat", elem_id="qb-tab-chat"), label="tab_chat"):
                 chat = chat_tab.build(ctx)
             with L.add(gr.Tab(t("tab_interview", lang0), id="interview", elem_id="qb-tab-interview"),
-                       label="tab_interview"):
+                       label="tab_interview") as interview_page:
                 interview = interview_tab.build(ctx)
             with L.add(gr.Tab(t("tab_library", lang0), id="library", elem_id="qb-tab-library"), label="tab_library"):
                 library = library_tab.build(ctx)
@@ -61,6 +62,9 @@ def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks
                 settings_parts = settings_tab.build(ctx)
         chat_tab.wire(chat, ctx)
         interview_tab.wire(interview, ctx)
+        # banks another session uploaded show up when this one opens the interview tab
+        interview_page.select(lambda: interview_tab.choice_updates(services), None, [interview.docs, interview.topics],
+                              api_visibility="private", show_progress="hidden")
         library_tab.wire(library, ctx)
         settings_tab.wire(settings_parts, ctx)
         _wire_language(demo, switch, ctx)

@@ -51,10 +51,12 @@ def build(ctx) -> InterviewParts:
     with gr.Accordion(t("iv_setup", lang), open=True, elem_id="qb-iv-setup") as setup:
         L.add(setup, label="iv_setup")
         with gr.Row():
+            # choices are re-read on page load (and language switch): a bank uploaded since then is listed
             docs = L.add(gr.Dropdown(services.docs(), value=[], multiselect=True, label=t("iv_docs", lang),
-                                     elem_id="qb-iv-docs", scale=3), label="iv_docs")
+                                     elem_id="qb-iv-docs", scale=3), label="iv_docs", choices=lambda lg: services.docs())
             topics = L.add(gr.Dropdown(services.topics(), value=[], multiselect=True, label=t("iv_topics", lang),
-                                       elem_id="qb-iv-topics", scale=2), label="iv_topics")
+                                       elem_id="qb-iv-topics", scale=2), label="iv_topics",
+                           choices=lambda lg: services.topics())
         with gr.Row():
             count = L.add(gr.Slider(1, 20, value=5, step=1, label=t("iv_count", lang), elem_id="qb-iv-count"),
                           label="iv_count")
@@ -64,6 +66,7 @@ def build(ctx) -> InterviewParts:
                                        max_lines=1), label="iv_profile")
         start = L.add(gr.Button(t("iv_start", lang), variant="primary", elem_id="qb-iv-start"), value="iv_start")
     ctx.doc_pickers.append(docs)
+    ctx.topic_pickers.append(topics)
     progress = gr.Markdown(t("iv_idle", lang), elem_id="qb-iv-progress")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1):
@@ -85,6 +88,11 @@ def build(ctx) -> InterviewParts:
                    label="iv_export")
     return InterviewParts(setup, docs, topics, count, order, profile, start, progress, question, answer, submit, skip, nxt,
                           finish, grade, chart, report, export, gr.State(None))
+
+
+def choice_updates(services) -> tuple[dict, dict]:
+    """Fresh document and topic choices for the set-up (after an upload); the selection is kept."""
+    return gr.update(choices=services.docs()), gr.update(choices=services.topics())
 
 
 def question_markdown(q, lang: str) -> str:

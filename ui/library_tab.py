@@ -125,9 +125,11 @@ def wire(p: LibraryParts, ctx) -> None:
         count, tbl = filtered(services, doc, topic, text, lang)
         docs = gr.Dropdown(choices=_choices(services.docs(), lang))
         topics = gr.Dropdown(choices=_choices(services.topics(), lang))
+        # every other tab's document / topic pickers (the interview set-up) list the new bank at once
         extra = [gr.update(choices=services.docs()) for _ in ctx.doc_pickers]
+        extra += [gr.update(choices=services.topics()) for _ in ctx.topic_pickers]
         return [upload_summary(report, lang), None, count, tbl, docs, topics, *extra]
 
     p.upload.click(do_upload, [p.files, *filters],
-                   [p.result, p.files, p.count, p.table, p.doc, p.topic, *ctx.doc_pickers],
+                   [p.result, p.files, p.count, p.table, p.doc, p.topic, *ctx.doc_pickers, *ctx.topic_pickers],
                    api_name="upload", concurrency_limit=1, concurrency_id="upload")

@@ -123,6 +123,35 @@ def test_upload_a_bank_then_find_its_question(page, tmp_path, shots_dir):
     assert cited_ids(last_answer(page)) == ["quantum_ml-1"]
 
 
+FILTER_BANK = """# 状态估计面试题
+
+### 1. 粒子滤波的重采样步骤解决了什么问题？
+
+重采样丢弃权重很小的粒子、复制权重大的粒子，缓解粒子退化，使粒子集中在高概率区域。
+"""
+
+
+def test_a_bank_uploaded_in_another_session_is_offered_in_the_interview_setup(page, browser, server_url, tmp_path):
+    bank = tmp_path / "state_estimation_qa.md"
+    bank.write_text(FILTER_BANK, encoding="utf-8")
+    other = browser.new_context().new_page()          # another user uploads while this page is open
+    other.goto(server_url)
+    other.click("#qb-tab-library-button")
+    other.set_input_files("#qb-upload-files input[type=file]", [str(bank)])
+    other.click("#qb-upload-btn")
+    other.locator("#qb-upload-result").get_by_text("state_estimation_qa.md").wait_for(timeout=180_000)
+    other.context.close()
+    page.click("#qb-tab-interview-button")             # opening the tab re-reads the documents
+    page.click("#qb-iv-docs input")
+    page.get_by_role("option", name="状态估计面试题").click()
+    page.keyboard.press("Escape")
+    page.fill("#qb-iv-count input[type=number]", "1")
+    page.press("#qb-iv-count input[type=number]", "Enter")
+    page.click("#qb-iv-start")
+    page.locator("#qb-iv-progress").get_by_text("0/1").wait_for()
+    assert "粒子滤波的重采样" in page.inner_text("#qb-iv-question")
+
+
 def test_upload_refuses_a_wrong_type_with_a_clear_error(page, tmp_path):
     bad = tmp_path / "tool.txt"
     bad.write_bytes(bytes(range(256)) * 64)                     # binary content named .txt
