@@ -36,6 +36,12 @@ USER, PASSWORD = "alice", "pw-rel-7f2c9b1e"
 ENV_KEY = "sk-env-rel-0c4f6a2b9e71d3"
 TYPED_KEY = "sk-typed-rel-5b8d1e0a3c96f7"
 SECRETS = (ENV_KEY, TYPED_KEY, PASSWORD)
+XSS_BANK = """# 跨站脚本审计题库
+
+## 1. 什么是跨站脚本审计题<img src=x onerror="window.__qbXss='question'">（可靠性）？
+答案里有脚本<script>window.__qbXss='script'</script>和图片<img src=x onerror="window.__qbXss='answer'">，
+还有链接<a href="javascript:window.__qbXss='link'">点我</a>和 <svg onload="window.__qbXss='svg'"></svg> 矢量图。
+"""
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +59,13 @@ def llm_stub():
 
 @pytest.fixture(scope="module")
 def server(corpus_home, tmp_path_factory, llm_stub):
+    from ingest.pipeline import ingest
+    from ingest.settings import Settings
+
     home = copy_home(corpus_home, tmp_path_factory.mktemp("secure") / "home")
+    bank = home.parent / "xss_bank.md"
+    bank.write_text(XSS_BANK, encoding="utf-8")
+    assert ingest(Settings.load(home=home), [bank], progress=False).items == 174
     port = free_port(HOST)
     env = {"QBANK_AUTH_USER": USER, "QBANK_PASSWORD": PASSWORD, "QBANK_LLM_BACKEND": "openai",
            "QBANK_LLM_MODEL": "err500", "QBANK_LLM_BASE_URL": f"http://127.0.0.1:{llm_stub.server_address[1]}/v1",
@@ -179,6 +191,43 @@ def test_uploads_cannot_write_outside_or_read_server_files(server, tmp_path):
     assert not done["success"] and "not uploaded by a user" in json.dumps(done)
     history = _client(server).predict("服务器绝密口令是什么？", [], api_name="/ask")[0]
     assert "hunter2-rel" not in json.dumps(history, ensure_ascii=False)
+
+
+@pytest.mark.browser
+def test_markup_in_a_bank_is_shown_as_text_never_run(server):
+    """A bank's <script>, onerror= and javascript: links, rendered by Chromium in the chat, the citation panel
+    and the library: nothing runs."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.ui.conftest import CHROMIUM_ARGS
+
+    h = _login(server)
+    cookies = [{"name": c.name, "value": c.value, "domain": HOST, "path": "/"} for c in h.cookies.jar]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.add_cookies(cookies)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(server["url"])
+        page.wait_for_selector("#qb-question textarea")
+        page.fill("#qb-question textarea", "什么是跨站脚本审计题（可靠性）？")
+        page.click("#qb-send")
+        page.wait_for_selector("#qb-chat .qb-mode-tag")
+        page.locator("#qb-chat a[href*='#qb-cite=xss_bank-1']").first.click()
+        page.locator("#qb-item-panel").get_by_text("矢量图").wait_for()
+        page.click("#qb-tab-library-button")
+        page.fill("#qb-lib-text textarea, #qb-lib-text input", "跨站脚本审计")
+        page.press("#qb-lib-text textarea, #qb-lib-text input", "Enter")
+        page.locator("#qb-lib-table").get_by_text("xss_bank-1").filter(visible=True).first.wait_for()
+        page.locator("#qb-lib-table").get_by_text("什么是跨站脚本审计题").filter(visible=True).first.click()
+        page.locator("#qb-lib-item").get_by_text("矢量图").wait_for()
+        page.wait_for_timeout(500)
+        assert page.evaluate("window.__qbXss") is None
+        assert page.evaluate("document.querySelectorAll('#qb-chat [onerror], #qb-chat [onload], #qb-item-panel "
+                             "[onerror], #qb-item-panel script, #qb-lib-item [onerror], a[href^=\"javascript:\"]')"
+                             ".length") == 0
+        browser.close()
 
 
 def test_no_secret_in_logs_or_files(server):
