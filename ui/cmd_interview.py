@@ -109,6 +109,7 @@ def read_answer(stream) -> str | None:
 def cmd_interview(args) -> int:
     from rag.interview.session import InterviewSession, SessionConfig
     from rag.interview.store import HistoryStore
+    from rag.interview.text import sanitize
 
     settings = _settings(args)
     profile = args.profile or settings.profile
@@ -133,6 +134,9 @@ def cmd_interview(args) -> int:
             break
         if answer == ":skip":
             session.skip()
+            continue
+        if not sanitize(answer):    # only control / invisible characters: ask again, record nothing
+            out.write("回答为空：请先作答。\n" if zh else "The answer is empty: type an answer first.\n")
             continue
         result = session.submit(answer)
         out.write(format_grade(result, settings.language) + "\n")

@@ -128,7 +128,9 @@ def submit_answer(services, answer: str, state: dict | None, llm, lang: str) -> 
     session = session_from(services, state, lang)
     if session.done:
         raise gr.Error(t("iv_done", lang))
-    if not (answer or "").strip():
+    from rag.interview.text import sanitize
+
+    if not sanitize(answer):        # blank, or only control / invisible characters: nothing to grade or record
         raise gr.Error(t("iv_empty", lang))
     session.grader, reason = services.grader_for(llm)
     item = session.current_item()

@@ -144,21 +144,29 @@ def test_chat_handler_shows_a_clear_error_then_answers(app, question):
 
 
 def test_interview_handlers_refuse_empty_answers_and_grade_huge_ones(app, corpus_settings):
+    from ui.interview_tab import submit_answer
+    from ui.services import SessionLLM
+
     services, handler = app
-    start, submit = handler("qb-iv-start"), handler("qb-iv-submit")
-    state, *_ = start([], [], 3, "random", "bad-input", "zh")
+    llm = SessionLLM()
+
+    def submit(answer, state):
+        return submit_answer(services, answer, state, llm, "zh")
+
+    state, *_ = handler("qb-iv-start")([], [], 3, "random", "bad-input", "zh")
     first = state["item_ids"][0]
-    for bad in ("", "  \n\t  "):
-        message = _gr_error(lambda: submit(bad, state, "zh"))
+    for bad in EMPTY_LIKE.values():          # blank, or only control / invisible characters
+        message = _gr_error(lambda: submit(bad, state))
         assert "回答为空" in message
-    state2, progress, card = submit(GOOD_ANSWER + HUGE, state, "zh")     # graded on its start, with a notice
+    assert services.store.attempts("bad-input") == []                # nothing graded, nothing recorded
+    state2, progress, card = submit(GOOD_ANSWER + HUGE, state)       # graded on its start, with a notice
     assert state2["position"] == 1 and f"回答超过 {corpus_settings.max_answer_chars} 字" in card
-    state3, _, card = submit("\x1b[31m\x00" + GOOD_ANSWER, state2, "zh")   # control characters: just graded
+    state3, _, card = submit("\x1b[31m\x00" + GOOD_ANSWER, state2)   # control characters: just graded
     assert state3["position"] == 2 and 'id="qb-score-value"' in card and "\x1b" not in card
     attempts = services.store.attempts("bad-input")
     assert [a["item_id"] for a in attempts] == state3["item_ids"][:2] and attempts[0]["item_id"] == first
     assert all(len(a["answer"]) <= corpus_settings.max_answer_chars for a in attempts)
-    message = _gr_error(lambda: submit("anything", None, "zh"))      # no interview started
+    message = _gr_error(lambda: submit("anything", None))             # no interview started
     assert "请先开始一场面试" in message
 
 
@@ -204,11 +212,13 @@ def test_cli_grade_bad_answers(corpus_home):
 
 @pytest.mark.integration
 def test_cli_interview_through_a_pipe_with_bad_answers(rel_home):
-    """Blank lines are skipped, control characters and 200k characters are graded; the report still comes."""
-    answers = ["", "   ", "\x00\x1b[31m\u202e", "", GOOD_ANSWER + HUGE, "", GOOD_ANSWER, ""]
+    """Blank lines are skipped, an invisible-only answer is asked again, control characters and 200k characters
+    are graded; the report still comes."""
+    answers = ["", "   ", "\u202e\u200b", "", "\x00\x1b[31m感受野", "", GOOD_ANSWER + HUGE, "", GOOD_ANSWER, ""]
     r = run_cli(rel_home, "interview", "--count", "3", "--seed", "7", "--profile", "pipe",
                 input="\n".join(answers) + "\n")
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert r.stdout.count("回答为空：请先作答") == 1                  # invisible-only: asked again, not recorded
     assert r.stdout.count("得分:") == 3 and "只评了前" in r.stdout and "# 模拟面试报告" in r.stdout
     assert no_terminal_escapes(r.stdout)
     from rag.interview.store import HistoryStore
