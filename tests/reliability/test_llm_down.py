@@ -162,6 +162,26 @@ def test_openai_grader_failures_keep_the_offline_grade(offline, server, monkeypa
     assert SECRET not in json.dumps(result.public(), ensure_ascii=False)
 
 
+def test_answer_chain_fallback_times(corpus_settings, searcher, server, monkeypatch):
+    """The figures for docs/reliability.md: question asked -> extractive answer with its notice, per failure.
+
+    (The behaviour itself is asserted in tests/rag/test_llm_openai.py; this records how long it takes.)
+    """
+    from rag.answer import Answerer
+
+    monkeypatch.setenv(KEY_ENV, SECRET)
+    for case, notice in (("err500", "HTTP 500"), ("malformed", "malformed reply"), ("slow", "timed out after 1s"),
+                         ("stall", "timed out after 1s"), ("refused", "cannot connect")):
+        port = _closed_port() if case == "refused" else server.server_address[1]
+        settings = corpus_settings.replace(llm_backend="openai", llm_model=case, llm_api_key_env=KEY_ENV,
+                                           llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout=TIMEOUT)
+        t0 = time.perf_counter()
+        answer = Answerer(settings, searcher).ask("什么是批量归一化？")
+        elapsed = time.perf_counter() - t0
+        FIGURES[f"answer: {case} (OpenAI protocol)"] = round(elapsed, 2)
+        assert answer.mode == "extractive" and notice in answer.notice and elapsed < TIMEOUT + SLACK, (case, elapsed)
+
+
 @pytest.mark.integration
 def test_cli_grade_and_interview_with_a_dead_and_a_silent_llm(corpus_home, server, tmp_path):
     env = {"QBANK_LLM_BASE_URL": f"http://127.0.0.1:{_closed_port()}/v1", "QBANK_LLM_MODEL": "any",
