@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -68,7 +68,7 @@ class HistoryStore:
         self.path = Path(path)
         self.clock = clock or datetime.now
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as conn, conn:
+        with self._db() as conn:
             conn.executescript(_SCHEMA)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
@@ -84,6 +84,23 @@ class HistoryStore:
         conn.row_factory = sqlite3.Row
         return conn
 
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """A connection whose work commits at the end (or rolls back); a damaged file becomes a clear OSError.
+
+        Only a damaged file ("database disk image is malformed", "file is not a database") is
+        reported that way; a busy database (``OperationalError``) is raised as it is.
+        """
+        with closing(self._connect()) as conn:
+            try:
+                with conn:
+                    yield conn
+            except sqlite3.DatabaseError as exc:
+                if type(exc) is not sqlite3.DatabaseError:
+                    raise
+                raise OSError(f"interview history {self.path} is unreadable ({exc}); move it aside to start a new "
+                              f"history") from None
+
     def today(self) -> date:
         return self.clock().date()
 
@@ -92,7 +109,7 @@ class HistoryStore:
                doc: str = "", session_id: str | None = None) -> Card:
         """Store a graded answer and move the question's card on (one transaction). Returns the new card."""
         now = self.clock()
-        with closing(self._connect()) as conn, conn:
+        with self._db() as conn:
             row = conn.execute("SELECT * FROM cards WHERE profile=? AND item_id=?", (profile, item_id)).fetchone()
             card = review(_card(row) if row else Card(item_id), score, now.date())
             topic, doc = topic or (row["topic"] if row else ""), doc or (row["doc"] if row else "")
@@ -113,7 +130,7 @@ class HistoryStore:
 
     def save_session(self, session_id: str, profile: str, state: dict, finished: bool = False) -> None:
         now = self.clock().isoformat(timespec="seconds")
-        with closing(self._connect()) as conn, conn:
+        with self._db() as conn:
             conn.execute(
                 "INSERT INTO sessions (id, profile, started_at, updated_at, finished, state) VALUES (?,?,?,?,?,?)"
                 " ON CONFLICT(id) DO UPDATE SET updated_at=excluded.updated_at, finished=excluded.finished,"
@@ -122,24 +139,24 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ reads
     def load_session(self, session_id: str) -> dict | None:
-        with closing(self._connect()) as conn:
+        with self._db() as conn:
             row = conn.execute("SELECT state FROM sessions WHERE id=?", (session_id,)).fetchone()
         return json.loads(row["state"]) if row else None
 
     def card(self, profile: str, item_id: str) -> Card | None:
-        with closing(self._connect()) as conn:
+        with self._db() as conn:
             row = conn.execute("SELECT * FROM cards WHERE profile=? AND item_id=?", (profile, item_id)).fetchone()
         return _card(row) if row else None
 
     def cards(self, profile: str) -> dict[str, Card]:
-        with closing(self._connect()) as conn:
+        with self._db() as conn:
             rows = conn.execute("SELECT * FROM cards WHERE profile=?", (profile,)).fetchall()
         return {r["item_id"]: _card(r) for r in rows}
 
     def due(self, profile: str, today: date | None = None) -> list[Card]:
         """Cards due on or before ``today``, most overdue first, then lowest last score."""
         today = today or self.today()
-        with closing(self._connect()) as conn:
+        with self._db() as conn:
             rows = conn.execute("SELECT * FROM cards WHERE profile=? AND due<=? ORDER BY due, last_score",
                                 (profile, today.isoformat())).fetchall()
         return [_card(r) for r in rows]
@@ -148,14 +165,14 @@ class HistoryStore:
         sql, args = "SELECT * FROM attempts WHERE profile=?", [profile]
         if item_id:
             sql, args = sql + " AND item_id=?", args + [item_id]
-        with closing(self._connect()) as conn:
+        with self._db() as conn:
             rows = conn.execute(sql + " ORDER BY id", args).fetchall()
         return [dict(r) | {"grade": json.loads(r["grade"])} for r in rows]
 
     def topic_stats(self, profile: str, today: date | None = None) -> list[TopicStat]:
         """Per topic: attempts, questions seen, mean score, questions due; weakest (lowest mean) first."""
         today = today or self.today()
-        with closing(self._connect()) as conn:
+        with self._db() as conn:
             rows = conn.execute(
                 "SELECT a.topic AS topic, COUNT(*) AS n, COUNT(DISTINCT a.item_id) AS q, AVG(a.score) AS mean,"
                 " (SELECT COUNT(*) FROM cards c WHERE c.profile=a.profile AND c.topic=a.topic AND c.due<=?) AS due"
@@ -164,13 +181,13 @@ class HistoryStore:
         return [TopicStat(r["topic"] or "其他", r["n"], r["q"], float(r["mean"]), r["due"]) for r in rows]
 
     def profiles(self) -> list[str]:
-        with closing(self._connect()) as conn:
+        with self._db() as conn:
             rows = conn.execute("SELECT DISTINCT profile FROM cards UNION SELECT DISTINCT profile FROM sessions").fetchall()
         return sorted(r[0] for r in rows)
 
     def check(self) -> str:
         """SQLite's own integrity check (``ok`` when the file is sound)."""
-        with closing(self._connect()) as conn:
+        with self._db() as conn:
             return conn.execute("PRAGMA integrity_check").fetchone()[0]
 
 

@@ -119,3 +119,21 @@ def test_damaged_interview_history_is_a_clear_error(rel_home, name):
     for args, stdin in ((["interview", "--stats", "--profile", "p"], None),
                         (["interview", "--count", "1", "--profile", "p"], "感受野是输入上的区域\n\n")):
         assert_clean_error(run_cli(rel_home, *args, input=stdin), "interview history", str(path), "move it aside")
+
+
+def test_damaged_history_in_the_app_says_what_to_do(rel_home):
+    """The interview tab on a damaged history: the error the page shows names the file and the way out."""
+    from ingest.settings import Settings
+    from ui.app import build_app
+    from ui.services import Services
+
+    path = _history(rel_home)
+    DAMAGED_DB["second half garbage"](path)
+    settings = Settings.load(home=rel_home)
+    demo = build_app(settings, Services(settings))
+    start = next(fn.fn for fn in demo.fns.values() for block_id, ev in fn.targets
+                 if ev == "click" and getattr(demo.blocks.get(block_id), "elem_id", None) == "qb-iv-start")
+    with pytest.raises(Exception) as info:          # shown in the page's error toast (show_error=True)
+        start([], [], 2, "random", "p", "zh")
+    message = str(getattr(info.value, "message", info.value))
+    assert str(path) in message and "move it aside" in message and "malformed" in message
