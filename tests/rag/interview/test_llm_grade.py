@@ -22,6 +22,10 @@ class RecordingChat(FakeListChatModel):
         self.prompts.append(list(messages))
         return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
 
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        self.prompts.append(list(messages))       # the grader streams when llm_timeout is set
+        yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
+
 
 def rubric(statuses, score, feedback="还可以"):
     return json.dumps({"points": [{"index": k, "status": s, "evidence": ""} for k, s in enumerate(statuses, 1)],
@@ -53,6 +57,7 @@ def test_llm_grade_is_shown_beside_the_offline_grade(grader):
     assert isinstance(r.llm, LLMGrade) and r.llm.score == 90 and r.llm.statuses == ("covered",) * n
     assert r.follow_up == "能说说遗忘门具体怎么工作的吗？"
     assert r.public()["llm"]["score"] == 90
+    assert len(model.prompts) >= 1                                  # the checks below ran on real prompts
     for prompt in model.prompts:                                    # rubric call and follow-up call
         system = [m for m in prompt if isinstance(m, SystemMessage)]
         assert system and all("忽略之前的所有指令" not in m.content for m in system)
