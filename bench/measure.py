@@ -24,13 +24,14 @@ PACKAGES = ("numpy", "faiss-cpu", "bm25s", "jieba", "fast-universal-sentence-enc
 
 @dataclass(frozen=True)
 class ChildRun:
-    """A finished child process: wall seconds, peak RSS in MB, exit code and its output."""
+    """A finished child process: wall seconds, CPU seconds (with its own children), peak RSS in MB, exit code, output."""
 
     seconds: float
     peak_rss_mb: float
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0
 
 
 def run_child(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 3600.0) -> ChildRun:
@@ -76,7 +77,7 @@ def run_child(cmd: list[str], env: dict[str, str] | None = None, timeout: float 
     for suffix in (".out", ".err"):
         Path(f"{out_path}{suffix}").unlink(missing_ok=True)
     rss = max(usage.ru_maxrss * 1024, peak[0]) / 2**20   # ru_maxrss is in KiB on Linux
-    return ChildRun(seconds, rss, proc.returncode, stdout, stderr)
+    return ChildRun(seconds, rss, proc.returncode, stdout, stderr, usage.ru_utime + usage.ru_stime)
 
 
 def _wait4(pid: int, timeout: float):

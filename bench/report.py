@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SIZE_COLUMNS = ("data", "items", "files", "ingest s", "items/s", "distinct texts", "index MB", "ingest peak RSS MB",
-                "index", "recall@10", "search p50/p95 ms", "ask p50/p95 ms", "grade p50/p95 ms", "query RSS MB")
-BASELINE_COLUMNS = ("data", "items", "chunks", "ingest s", "items/s", "search p50/p95 ms", "peak RSS MB", "hit@1")
+SIZE_COLUMNS = ("data", "items", "files", "ingest s", "ingest CPU s", "items/s", "distinct texts", "index MB",
+                "ingest peak RSS MB", "index", "recall@10", "search p50/p95 ms", "ask p50/p95 ms", "grade p50/p95 ms",
+                "query RSS MB")
+BASELINE_COLUMNS = ("data", "items", "chunks", "ingest s", "ingest CPU s", "items/s", "search p50/p95 ms", "peak RSS MB", "hit@1")
 
 
 @dataclass

@@ -71,6 +71,7 @@ def size_row(name: str, home: Path, run: ChildRun, lat: dict, files: int) -> dic
     distinct = lat.get("distinct_texts")
     return {
         "data": name, "items": report.fmt(items), "files": files, "ingest s": f"{run.seconds:.1f}",
+        "ingest CPU s": f"{run.cpu_seconds:.1f}",
         "items/s": f"{items / run.seconds:.0f}",
         "distinct texts": f"{distinct[0]:,} of {distinct[1]:,}" if distinct else "n/a",
         "index MB": f"{dir_mb(folder):.1f}" if folder else "n/a",
@@ -86,7 +87,8 @@ def baseline_row(name: str, items: int, paths: list[Path], queries: int, hit1: b
     cmd = [sys.executable, "-m", "bench.baseline", *map(str, paths), "--queries", str(queries)] + (["--hit1"] if hit1 else [])
     out, run = child_json(cmd, child_env(Path(tempfile.gettempdir())), "baseline")
     return {"data": name, "items": report.fmt(items), "chunks": report.fmt(out["chunks"]),
-            "ingest s": f"{run.seconds:.1f}", "items/s": f"{items / run.seconds:.0f}",
+            "ingest s": f"{run.seconds:.1f}", "ingest CPU s": f"{run.cpu_seconds:.1f}",
+            "items/s": f"{items / run.seconds:.0f}",
             "search p50/p95 ms": report.fmt_pair(out["search_ms"]), "peak RSS MB": f"{run.peak_rss_mb:.0f}",
             "hit@1": report.fmt(out.get("hit_at_1"), 3), "_out": out, "_seconds": run.seconds}
 
@@ -153,8 +155,16 @@ def _corpus(res: report.Results, work: Path, queries: int) -> None:
     print("bundled corpus: cold ingest ...", file=sys.stderr)
     run = ingest(home, [])
     lat, _ = child_json([sys.executable, "-m", "bench.latency", "--home", str(home), "--queries", str(queries),
-                         "--hit1"], child_env(home), "latency (corpus)")
+                         "--hit1", "--rates", "--distinct"], child_env(home), "latency (corpus)")
     res.sizes.append(size_row("bundled corpus", home, run, lat, 5))
+    r = lat["embed_rates"]
+    per_item = 1 / r["questions_per_s"] + r["passages_per_item"] / r["passages_per_s"]
+    res.notes.append(
+        f"Embedding is most of ingest. One process embeds {r['questions_per_s']:.0f} new questions/s or "
+        f"{r['passages_per_s']:.0f} new answer passages/s (~400 characters); ingest runs one process per core. "
+        f"A bank whose every text is new ({r['passages_per_item']:.2f} passages per item, as in the corpus) "
+        f"would ingest at about {os.cpu_count() / per_item:.0f} items/s, i.e. "
+        f"{100_000 * per_item / os.cpu_count() / 60:.0f} min for 100k items.")
     res.cold = cold_start(home)
     print("bundled corpus: baseline ...", file=sys.stderr)
     base = baseline_row("bundled corpus", res.sizes[-1]["_items"], [BUNDLED_CORPUS], queries, hit1=True)
@@ -177,6 +187,14 @@ def _size(res: report.Results, work: Path, n: int, queries: int, args) -> None:
                          "--recall", "--distinct"], child_env(home), f"latency ({n})")
     res.sizes.append(size_row(f"synthetic {n:,} + corpus", home, run, lat, bank.files + 5))
     res.sizes[-1]["_n"] = n
+    expected = n + (res.sizes[0]["_items"] if res.sizes[0]["data"] == "bundled corpus" else 173)
+    if res.sizes[-1]["_items"] != expected:
+        res.notes.append(f"synthetic {n:,}: the segmenter found {res.sizes[-1]['_items']:,} items where "
+                         f"{expected:,} were written.")
+    d = lat.get("distinct_texts")
+    if d:
+        res.notes.append(f"synthetic {n:,}: {d[0]:,} of the {d[1]:,} texts to embed are distinct "
+                         f"({100 * d[0] / d[1]:.0f} %): every question, and the answer passages that recombination made new.")
     if n <= args.baseline_max:
         print(f"{n:,} items: baseline ...", file=sys.stderr)
         res.baselines.append(baseline_row(f"synthetic {n:,} + corpus", res.sizes[-1]["_items"], [BUNDLED_CORPUS, banks],

@@ -18,6 +18,7 @@ and repeat a lot: the bench reports how many of the texts to embed are distinct.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from ingest.items import QAItem
 from ingest.settings import BUNDLED_CORPUS
 
 PER_FILE = 250
+_FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})", re.M)
 LAYOUTS = ("md_h4", "md_h3", "md_detail", "txt_toc")
 
 
@@ -83,9 +85,12 @@ def synth_items(n: int, seed: int = 0, mix: float = 0.3, source: list[QAItem] | 
             other = paras[rng.randrange(len(src))]
             if other:
                 answer[rng.randrange(len(answer))] = rng.choice(other)
+        text = "\n\n".join(answer)
+        if len(_FENCE.findall(text)) % 2:      # a swapped paragraph may hold one half of a code fence
+            text += "\n```"
         question = variant(base.question, k + 1)
         detail = variant(base.detail, k + 1) if base.detail else ""
-        out.append((question, detail, "\n\n".join(answer)))
+        out.append((question, detail, text))
     return out
 
 
@@ -106,7 +111,8 @@ def render(layout: str, title: str, triples: list[tuple[str, str, str]], start: 
     elif layout == "md_h3":
         parts.append(f"# {title}\n")
         for i, (q, _, a) in enumerate(triples):
-            parts.append(f"### {start + i}. {q}\n\n**答案：** {a}\n")
+            inline = not _FENCE.match(a) and not a.startswith(("#", "-", "|", "$$"))
+            parts.append(f"### {start + i}. {q}\n\n**答案：**{' ' if inline else chr(10) * 2}{a}\n")
     elif layout == "md_detail":
         parts.append(f"# {title}\n")
         for i, (q, d, a) in enumerate(triples):

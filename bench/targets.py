@@ -22,7 +22,7 @@ def _p50(row: dict | None, key: str) -> float | None:
 def _check(name: str, bound: float, value: float | None, unit: str, upper: bool = True) -> tuple:
     text = "not run" if value is None else f"{value:,.{2 if value < 10 else 0}f} {unit}"
     ok = None if value is None else (value <= bound if upper else value >= bound)
-    return name, f"{'≤' if upper else '≥'} {bound:,g} {unit}", text, ok
+    return name, f"{'≤' if upper else '≥'} {bound:,g} {unit}".rstrip(), text, ok
 
 
 def check(res: Results) -> list[tuple[str, str, str, bool | None]]:

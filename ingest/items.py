@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class QAItem:
     topic: str = ""
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = dict(self.__dict__)   # every field is flat (str, int, tuples of str): no deep asdict() needed
         d["lines"] = list(self.lines) if self.lines else None
         d["duplicates"] = list(self.duplicates)
         d["key_points"] = list(self.key_points)

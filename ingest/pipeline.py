@@ -29,7 +29,7 @@ from ingest.passages import split_passages
 from ingest.segment import normalize, segment
 from ingest.settings import BUNDLED_CORPUS, Settings
 from ingest.topics import topic_of
-from ingest.vectors import default_workers, embed_distinct
+from ingest.vectors import default_workers, start_embedding
 
 SEGMENTER_VERSION = "3"   # bump when segmentation, passage splitting or embed_texts changes (invalidates the cache)
 TITLES_FILE = "titles.json"   # optional {file name: display title} beside a bank
@@ -170,8 +170,9 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             if not doc_items:
                 report.errors.append((doc.file, "no text to index after segmentation"))
                 continue
-            per_doc.append((doc, doc_items))
+            per_doc.append((SourceDoc(**{**doc.__dict__, "lines": (), "pages": ()}), doc_items))
             items.extend(doc_items)
+        docs.clear()   # the text lives on in the items; a 100k-item ingest must not hold it twice
         if not items:
             report.errors.append(("(all)", "nothing to index; the previous index is unchanged"))
             report.seconds = time.perf_counter() - t0
@@ -183,7 +184,6 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         cache = settings.cache_dir / "embeddings" / re.sub(r"[^\w.-]+", "_", model)
         cache.mkdir(parents=True, exist_ok=True)
         passages: list[Passage] = []
-        vectors: list[np.ndarray] = []
         rows: list[np.ndarray] = []
         pos = {it.id: k for k, it in enumerate(items)}
         plan = []
@@ -201,27 +201,28 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         paths = [cache / f"{doc.sha256}-{SEGMENTER_VERSION}.npy" for doc, _, _ in plan]
         cached = [None if rebuild else _cached_vectors(path, (len(texts), embedder.dim))
                   for path, (_, texts, _) in zip(paths, plan)]
-        # each distinct text is embedded once, however many banks repeat it
-        per_file, report.embedded = embed_distinct(embedder, [texts for _, texts, _ in plan], cached,
-                                                   settings.embed_batch_size, bar.update if bar is not None else None,
-                                                   workers=settings.embed_workers or default_workers())
+        # each distinct text is embedded once, however many banks repeat it, while the keyword index is built
+        pending = start_embedding(embedder, [texts for _, texts, _ in plan], cached, settings.embed_batch_size,
+                                  bar.update if bar is not None else None,
+                                  workers=settings.embed_workers or default_workers())
+        analyzer = Analyzer(_harvested_glossary(items))
+        keyword = KeywordIndex.build(
+            [analyzer.tokens(f"{it.question} {it.detail}") for it in items],
+            tokens_by_line(analyzer, [it.answer for it in items]))
+        per_file, report.embedded = pending.result()     # views into pending.matrix, one row per text
         report.reused = sum(len(texts) for _, texts, _ in plan) - report.embedded
         for path, vecs, was_cached, (_, _, owners) in zip(paths, per_file, cached, plan):
             if was_cached is None:
                 tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.npy")
                 np.save(tmp, vecs)
                 os.replace(tmp, path)
-            vectors.append(vecs)
             rows.append(np.asarray(owners, dtype=np.int32))
         del per_file, cached
         if bar is not None:
             bar.close()
-        analyzer = Analyzer(_harvested_glossary(items))
-        keyword = KeywordIndex.build(
-            [analyzer.tokens(f"{it.question} {it.detail}") for it in items],
-            tokens_by_line(analyzer, [it.answer for it in items]))
         base_glossary = Glossary.load().canon   # load once: the harvested glossary is saved as a diff
-        all_vecs = np.vstack(vectors)
+        all_vecs = pending.matrix
+        del pending
         dense = store.build_dense(all_vecs, settings.flat_index_max)
         manifest = {
             "format_version": store.FORMAT_VERSION,

@@ -1,119 +1,172 @@
-"""Embed each distinct text once per ingest, reusing the vectors of files cached by an earlier ingest.
+"""Embed each distinct text once per ingest, in the background, reusing the vectors of files cached before.
 
 Question banks repeat themselves: the same question (and often the same answer) appears
 in several banks, and a re-ingest after adding a bank sees every old bank again. A file
 whose bytes are unchanged keeps its cached vectors; among the other files, a text that
 equals one already seen, cached or new, is not embedded again.
+
+Embedding runs while the caller builds the keyword index (:func:`start_embedding` returns
+at once): in worker processes for a big ingest, else in a thread (numpy releases the GIL
+in its matrix products), so both cores stay busy.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 
 import numpy as np
 
 log = logging.getLogger("qbank.ingest")
 
-PARALLEL_MIN = 1_000    # fewer texts than this are embedded in-process (a worker takes ~1.5 s to start)
+PARALLEL_MIN = 1_000    # fewer new texts than this are embedded in a thread (a worker takes ~1.5 s to start)
 CHUNK = 256             # texts per task sent to a worker
 
 
 def default_workers() -> int:
     """Embedding processes for a big ingest: one per core, at most 4."""
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
-def embed_distinct(embedder, texts_per_file: list[list[str]], cached: list[np.ndarray | None], batch_size: int = 64,
-                   progress: Callable[[int], None] | None = None, workers: int = 1) -> tuple[list[np.ndarray], int]:
-    """Vectors for every file's texts, embedding only the distinct texts that no cached file holds.
+class PendingVectors:
+    """Vectors being computed; :meth:`result` waits for them."""
+
+    def __init__(self, texts_per_file, cached, known, missing, dim):
+        self._texts, self._cached, self._known, self._missing = texts_per_file, cached, known, missing
+        self.new = np.empty((len(missing), dim), dtype=np.float32)
+        self.matrix: np.ndarray | None = None
+        self._done = threading.Event()
+        self._error: BaseException | None = None
+
+    def _finish(self, error: BaseException | None = None) -> None:
+        self._error = error
+        self._done.set()
+
+    def result(self) -> tuple[list[np.ndarray], int]:
+        """One float32 array per file (rows in text order), and how many texts were embedded.
+
+        The arrays are consecutive views into :attr:`matrix`, which holds every file's rows in
+        order, so the caller gets all vectors without another copy.
+        """
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        if self.matrix is None:
+            dim = self.new.shape[1]
+            self.matrix = np.empty((sum(len(t) for t in self._texts), dim), dtype=np.float32)
+            views, at = [], 0
+            for texts, vecs in zip(self._texts, self._cached):
+                rows = self.matrix[at:at + len(texts)]
+                at += len(texts)
+                if vecs is not None:
+                    rows[:] = vecs
+                else:
+                    for k, text in enumerate(texts):
+                        block, row = self._known[text]
+                        rows[k] = self.new[row] if block < 0 else self._cached[block][row]
+                views.append(rows)
+            self._views = views
+            self.new, self._known, self._cached = None, None, None   # free the intermediates
+        return list(self._views), len(self._missing)
+
+
+def start_embedding(embedder, texts_per_file: list[list[str]], cached: list[np.ndarray | None], batch_size: int = 64,
+                    progress: Callable[[int], None] | None = None, workers: int = 1) -> PendingVectors:
+    """Start embedding the distinct texts that no cached file holds; returns at once.
 
     Args:
-        embedder: anything with ``embed(list[str]) -> (n, dim) float32`` and ``dim``.
+        embedder: anything with ``embed(list[str]) -> (n, dim) float32``, ``name`` and ``dim``.
         texts_per_file: the texts of each file, in order.
         cached: for each file, its cached vectors (one row per text) or None to compute them.
-        batch_size: texts per ``embed`` call (``progress`` is told after each call).
-        progress: called with the number of texts covered so far by each step.
+        batch_size: texts per ``embed`` call in-process.
+        progress: called (from another thread) with the number of texts covered by each step.
         workers: processes to embed with when there are at least ``PARALLEL_MIN`` new texts
-            and the model is the bundled one (numpy, one thread each); 1 embeds in-process.
-
-    Returns:
-        One float32 array per file (rows in text order), and how many texts were embedded.
+            and the model is the bundled one (numpy, one thread each); 1 embeds in a thread.
     """
     if len(texts_per_file) != len(cached):
         raise ValueError(f"got {len(cached)} cache entries for {len(texts_per_file)} files")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size!r}.")
-    known: dict[str, tuple[int, int]] = {}      # text -> (block, row); block -1 is the newly embedded one
+    known: dict[str, tuple[int, int]] = {}      # text -> (file, row) of a cached file, or (-1, row) of a new text
+    step = progress or (lambda n: None)
     for f, (texts, vecs) in enumerate(zip(texts_per_file, cached)):
         if vecs is not None:
             if len(vecs) != len(texts):
                 raise ValueError(f"cached vectors of file {f} have {len(vecs)} rows for {len(texts)} texts")
             for row, text in enumerate(texts):
                 known.setdefault(text, (f, row))
-            if progress:
-                progress(len(texts))
+            step(len(texts))
     missing: list[str] = []
+    repeats = 0
     for texts, vecs in zip(texts_per_file, cached):
         if vecs is None:
             for text in texts:
-                if text not in known:
+                if text in known:
+                    repeats += 1
+                else:
                     known[text] = (-1, len(missing))
                     missing.append(text)
-    new = None
+    if repeats:
+        step(repeats)
+    job = PendingVectors(texts_per_file, cached, known, missing, embedder.dim)
     if workers > 1 and len(missing) >= PARALLEL_MIN and embedder.name == "use-multilingual":
-        new = _embed_in_workers(embedder.name, embedder.dim, missing, workers, progress)
-    if new is None:
-        new = np.empty((len(missing), embedder.dim), dtype=np.float32)
-        for lo in range(0, len(missing), batch_size):
-            part = missing[lo:lo + batch_size]
-            new[lo:lo + len(part)] = embedder.embed(part)
-            if progress:
-                progress(len(part))
-    out: list[np.ndarray] = []
-    for texts, vecs in zip(texts_per_file, cached):
-        if vecs is not None:
-            out.append(np.asarray(vecs, dtype=np.float32))
-            continue
-        rows = np.empty((len(texts), embedder.dim), dtype=np.float32)
-        for k, text in enumerate(texts):
-            block, row = known[text]
-            rows[k] = new[row] if block < 0 else cached[block][row]
-        out.append(rows)
-    if progress:
-        dupes = sum(len(t) for t, v in zip(texts_per_file, cached) if v is None) - len(missing)
-        if dupes:
-            progress(dupes)
-    return out, len(missing)
+        run = lambda: _in_workers(embedder, job, workers, batch_size, step)   # noqa: E731
+    else:
+        run = lambda: _in_process(embedder, job, batch_size, step)           # noqa: E731
+
+    def target() -> None:
+        try:
+            run()
+        except BaseException as exc:  # handed to result(), which raises it in the caller's thread
+            job._finish(exc)
+        else:
+            job._finish()
+
+    threading.Thread(target=target, name="qbank-embed", daemon=True).start()
+    return job
 
 
-def _embed_in_workers(name: str, dim: int, texts: list[str], workers: int,
-                      progress: Callable[[int], None] | None) -> np.ndarray | None:
-    """Embed ``texts`` in ``workers`` fresh processes; None (caller embeds in-process) if the pool fails."""
+def embed_distinct(embedder, texts_per_file: list[list[str]], cached: list[np.ndarray | None], batch_size: int = 64,
+                   progress: Callable[[int], None] | None = None, workers: int = 1) -> tuple[list[np.ndarray], int]:
+    """:func:`start_embedding`, then wait: vectors per file and the number of texts embedded."""
+    return start_embedding(embedder, texts_per_file, cached, batch_size, progress, workers).result()
+
+
+def _in_process(embedder, job: PendingVectors, batch_size: int, step) -> None:
+    missing = job._missing
+    for lo in range(0, len(missing), batch_size):
+        part = missing[lo:lo + batch_size]
+        job.new[lo:lo + len(part)] = embedder.embed(part)
+        step(len(part))
+
+
+def _in_workers(embedder, job: PendingVectors, workers: int, batch_size: int, step) -> None:
+    """Embed in ``workers`` fresh processes; if the pool breaks, the rest is embedded in-process."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    out = np.empty((len(texts), dim), dtype=np.float32)
-    done = 0
+    missing = job._missing
+    done = np.zeros(len(missing), dtype=bool)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_worker_init, initargs=(name,)) as pool:
-            futures = {pool.submit(_worker_embed, texts[lo:lo + CHUNK]): lo for lo in range(0, len(texts), CHUNK)}
+                                 initializer=_worker_init, initargs=(embedder.name,)) as pool:
+            futures = {pool.submit(_worker_embed, missing[lo:lo + CHUNK]): lo for lo in range(0, len(missing), CHUNK)}
             for fut in as_completed(futures):
-                vecs = fut.result()
-                lo = futures[fut]
-                out[lo:lo + len(vecs)] = vecs
-                done += len(vecs)
-                if progress:
-                    progress(len(vecs))
+                vecs, lo = fut.result(), futures[fut]
+                job.new[lo:lo + len(vecs)] = vecs
+                done[lo:lo + len(vecs)] = True
+                step(len(vecs))
     except (BrokenProcessPool, OSError) as exc:
-        log.warning("embedding workers failed (%s); embedding in this process instead", exc)
-        if progress and done:
-            progress(-done)
-        return None
-    return out
+        log.warning("embedding workers failed (%s); embedding the rest in this process", exc)
+        rest = np.flatnonzero(~done)
+        for lo in range(0, len(rest), batch_size):
+            idx = rest[lo:lo + batch_size]
+            job.new[idx] = embedder.embed([missing[i] for i in idx])
+            step(len(idx))
 
 
 _WORKER_EMBEDDER = None

@@ -188,9 +188,13 @@ class Searcher:
         sims, rows = index.dense.search(qv[None, :], min(index.dense.ntotal, CANDIDATES * 4))
         ok = rows[0] >= 0
         np.maximum.at(out, index.dense_rows[rows[0][ok]], sims[0][ok])
-        for item in np.argsort(-keyword)[:CANDIDATES]:
-            lo, hi = int(self._row_start[item]), int(self._row_start[item + 1])
-            out[item] = max(out[item], float((index.dense.reconstruct_n(lo, hi - lo) @ qv).max()))
+        # one batched lookup (IVF's reconstruct_n scans every list per call: ~0.4 ms each at 100k items)
+        n = len(keyword)
+        cand = np.argpartition(-keyword, CANDIDATES)[:CANDIDATES] if n > CANDIDATES else np.arange(n)
+        lo, hi = self._row_start[cand], self._row_start[cand + 1]
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]).astype(np.int64)
+        best = np.maximum.reduceat(index.dense.reconstruct_batch(rows) @ qv, np.cumsum(hi - lo) - (hi - lo))
+        out[cand] = np.maximum(out[cand], best)
         return out
 
     def search(self, query: str, k: int | None = None, keyword_only: bool = False, dense_only: bool = False,
@@ -239,10 +243,16 @@ class Searcher:
             fused = dn
         if doc:
             fused = np.where(self._doc_mask(doc), fused, -np.inf)
-        order = np.lexsort((-raw.dense, -fused))   # ties (e.g. all zero when nothing matches) go to the nearest by cosine
+        depth = max(4 * k, k + 16)
+        pool = np.arange(len(fused))
+        if len(fused) > 4 * depth:   # sort only the best (and everything tied with them), not all 100k items
+            cut = np.partition(fused, len(fused) - depth)[len(fused) - depth]
+            pool = np.flatnonzero(fused >= cut)
+        # ties (e.g. all zero when nothing matches) go to the nearest by cosine
+        order = pool[np.lexsort((-raw.dense[pool], -fused[pool]))]
         hits: list[Hit] = []
         seen: set[str] = set()
-        for j in order[: max(4 * k, k + 16)]:
+        for j in order[:depth]:
             item = items[int(j)]
             if item.id in seen or not np.isfinite(fused[j]) or (mode == "keyword" and kw[j] <= 0):
                 continue

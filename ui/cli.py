@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -125,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command != "ingest":
+        # One BLAS thread for queries: their matrix products are small, and on a busy machine BLAS
+        # threads waiting for each other made a search 10x slower (bench/). Ingest uses processes.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -153,4 +158,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run through the imported module, whose registry the sub-command modules fill (`python -m ui.cli`)
+    from ui.cli import main as _main
+
+    sys.exit(_main())

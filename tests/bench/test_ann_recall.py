@@ -61,3 +61,31 @@ def test_recall_rejects_mismatched_vectors(data):
     index = store.build_dense(vecs[:100], flat_max=1_000)
     with pytest.raises(ValueError, match="100"):
         recall_at_k(index, vecs[:50], queries)
+
+
+@pytest.mark.integration
+def test_search_on_the_approximate_index_matches_exact_search(corpus_home, searcher, tmp_path):
+    """The bundled corpus indexed with IVF (forced by a low threshold) ranks like the exact index."""
+    import json
+    import shutil
+
+    from bench.latency import eval_queries
+    from ingest.pipeline import ingest
+    from ingest.settings import Settings
+    from rag.retrieve import Searcher
+
+    shutil.copytree(corpus_home / "cache", tmp_path / "cache")      # same vectors, no re-embedding
+    settings = Settings.load(home=tmp_path, flat_index_max=100)
+    report = ingest(settings, progress=False)
+    assert report.items == 173 and report.embedded == 0
+    manifest = json.loads((store.current(settings.index_root) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["index_type"] == "ivf"
+    approx = Searcher(settings)
+    approx.warm_up()
+    queries = eval_queries()[:80]
+    def first(s, q):
+        hits = s.search(q, k=3).hits
+        return hits[0].item.id if hits else None
+
+    same = sum(first(approx, q) == first(searcher, q) for q in queries)
+    assert same >= 0.95 * len(queries), same

@@ -34,3 +34,23 @@ def test_tokens_by_line_equal_whole_text_tokens(items):
     analyzer = Analyzer()
     answers = [it.answer for it in items] + ["Batch Normalization\n批量归一化（BN）\n\n```python\nx = 1\n```"]
     assert tokens_by_line(analyzer, answers, memo_size=50) == [analyzer.tokens(a) for a in answers]
+
+
+def test_jieba_snapshot_gives_the_same_dictionary(items, tmp_path, monkeypatch):
+    from ingest import keyword
+    from ingest.keyword import Analyzer
+
+    snap = tmp_path / "jieba.npz"
+    monkeypatch.setattr(Analyzer, "_snapshot_path", lambda self: snap)
+    fresh = Analyzer()
+    fresh.tokens("预热")                    # builds the dictionary and saves the snapshot
+    assert snap.exists()
+    restored = Analyzer()
+    restored.tokens("预热")                 # loads it
+    assert restored._jieba.FREQ == fresh._jieba.FREQ and restored._jieba.total == fresh._jieba.total
+    for it in items[:40]:
+        assert restored.tokens(it.question + "\n" + it.answer) == fresh.tokens(it.question + "\n" + it.answer)
+    snap.write_bytes(b"damaged")             # a damaged snapshot is rebuilt, never trusted
+    again = Analyzer()
+    assert again.tokens("感受野") == fresh.tokens("感受野")
+    assert not keyword._load_jieba(again._jieba, tmp_path / "missing.npz")
