@@ -26,6 +26,11 @@ def _settings(args):
     return Settings.load(**overrides)
 
 
+def echo(text: str, limit: int = 200) -> str:
+    """A rejected input as echoed back in an error record: its start, never 200k characters."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
 def _print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
@@ -70,14 +75,14 @@ def cmd_search(args) -> int:
             try:
                 _print_json(searcher.search(line, k=args.k).public())
             except QueryError as exc:
-                _print_json({"query": line, "error": str(exc), "abstained": True, "results": []})
+                _print_json({"query": echo(line), "error": str(exc), "abstained": True, "results": []})
         return 0
     result = searcher.search(args.query, k=args.k)
     if args.json:
         _print_json(result.public())
         return 0
     if result.abstained:
-        print("题库中没有直接覆盖这个问题。最接近的问题：" if True else "")
+        print("题库中没有直接覆盖这个问题。最接近的问题：")
     for n, hit in enumerate(result.hits, 1):
         it = hit.item
         where = f"{it.file}:{it.lines[0]}-{it.lines[1]}" if it.lines else it.file

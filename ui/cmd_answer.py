@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ingest.settings import LLM_BACKENDS
-from ui.cli import _print_json, _settings, register
+from ui.cli import _print_json, _settings, echo, register
 
 
 # -- ask -----------------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ def cmd_ask(args) -> int:
             try:
                 _print_json(chat.ask(line).public())
             except QueryError as exc:
-                _print_json({"question": line, "error": str(exc)})
+                _print_json({"question": echo(line), "error": str(exc)})
         return 0
     if args.json:
         _print_json(chat.ask(args.question).public())

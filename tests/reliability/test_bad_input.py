@@ -189,6 +189,8 @@ def test_cli_stdin_reports_each_bad_line_and_goes_on(corpus_home, command):
     out = [json.loads(line) for line in r.stdout.splitlines()]
     assert len(out) == 3
     assert "characters long; the limit is 2000" in out[0]["error"]
+    echoed = out[0]["query" if command == "search" else "question"]
+    assert len(echoed) < 300 and echoed.endswith("(200000 characters)")   # its start, not 200k echoed back
     assert "the question is empty" in out[1]["error"]
     assert no_terminal_escapes(r.stdout)
     last = out[2]
