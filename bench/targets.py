@@ -20,7 +20,8 @@ def _p50(row: dict | None, key: str) -> float | None:
 
 
 def _check(name: str, bound: float, value: float | None, unit: str, upper: bool = True) -> tuple:
-    text = "not run" if value is None else f"{value:,.{2 if value < 10 else 0}f} {unit}"
+    digits = 3 if not unit else 2 if value is not None and value < 10 else 0
+    text = "not run" if value is None else f"{value:,.{digits}f} {unit}".rstrip()
     ok = None if value is None else (value <= bound if upper else value >= bound)
     return name, f"{'≤' if upper else '≥'} {bound:,g} {unit}".rstrip(), text, ok
 

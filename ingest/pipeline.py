@@ -293,9 +293,12 @@ def tokens_by_line(analyzer: Analyzer, texts: list[str], memo_size: int = 200_00
 
 def _harvested_glossary(items: list[QAItem]) -> Glossary:
     g = Glossary.load()
+    seen: set[str] = set()     # a text seen before adds nothing: every pair it holds is known already
     for it in items:
-        g.harvest(it.question)
-        g.harvest(it.answer[:2000])
+        for text in (it.question, it.answer[:2000]):
+            if text not in seen:
+                seen.add(text)
+                g.harvest(text)
     return g
 
 
