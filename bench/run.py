@@ -107,7 +107,45 @@ def cold_start(home: Path, repeats: int = 3) -> list[tuple[str, float]]:
             times.append(run.seconds)
         if times:
             out.append(("qbank " + " ".join(args), statistics.median(times)))
+    served = [serve_start(home) for _ in range(repeats)]
+    if None not in served:
+        out.append(("qbank serve (until the app answers HTTP)", statistics.median(served)))
     return out
+
+
+def serve_start(home: Path, timeout: float = 120.0) -> float | None:
+    """Seconds from starting ``qbank serve`` to its first HTTP answer (None when there is no serve command)."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(qbank_cmd() + ["serve", "--port", str(port)], env=child_env(home),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - t0 < timeout:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode(errors="replace")
+                if "invalid choice" in err:
+                    return None
+                raise BenchError(f"qbank serve exited {proc.returncode}:\n{err[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as page:
+                    page.read()
+                return time.perf_counter() - t0
+            except OSError:
+                time.sleep(0.1)
+        raise BenchError(f"qbank serve did not answer within {timeout:.0f}s")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
