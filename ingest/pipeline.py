@@ -205,11 +205,15 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         pending = start_embedding(embedder, [texts for _, texts, _ in plan], cached, settings.embed_batch_size,
                                   bar.update if bar is not None else None,
                                   workers=settings.embed_workers or default_workers())
-        analyzer = Analyzer(_harvested_glossary(items))
-        keyword = KeywordIndex.build(
-            [analyzer.tokens(f"{it.question} {it.detail}") for it in items],
-            tokens_by_line(analyzer, [it.answer for it in items]))
-        per_file, report.embedded = pending.result()     # views into pending.matrix, one row per text
+        try:
+            analyzer = Analyzer(_harvested_glossary(items))
+            keyword = KeywordIndex.build(
+                [analyzer.tokens(f"{it.question} {it.detail}") for it in items],
+                tokens_by_line(analyzer, [it.answer for it in items]))
+            per_file, report.embedded = pending.result()     # views into pending.matrix, one row per text
+        except BaseException:
+            pending.cancel()    # Ctrl-C or an error: do not wait for the embedding to finish
+            raise
         report.reused = sum(len(texts) for _, texts, _ in plan) - report.embedded
         for path, vecs, was_cached, (_, _, owners) in zip(paths, per_file, cached, plan):
             if was_cached is None:

@@ -25,6 +25,10 @@ PARALLEL_MIN = 1_000    # fewer new texts than this are embedded in a thread (a 
 CHUNK = 256             # texts per task sent to a worker
 
 
+class Cancelled(Exception):
+    """Embedding was stopped by :meth:`PendingVectors.cancel`."""
+
+
 def default_workers() -> int:
     """Embedding processes for a big ingest: one per core, at most 4."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -39,7 +43,18 @@ class PendingVectors:
         self.new = np.empty((len(missing), dim), dtype=np.float32)
         self.matrix: np.ndarray | None = None
         self._done = threading.Event()
+        self._cancel = threading.Event()
+        self._pool = None
         self._error: BaseException | None = None
+
+    def cancel(self) -> None:
+        """Stop embedding now (the caller failed or was interrupted); :meth:`result` then raises."""
+        self._cancel.set()
+        pool = self._pool
+        if pool is not None:     # stop the workers too, or interpreter exit would wait for their queue
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
 
     def _finish(self, error: BaseException | None = None) -> None:
         self._error = error
@@ -138,6 +153,8 @@ def embed_distinct(embedder, texts_per_file: list[list[str]], cached: list[np.nd
 def _in_process(embedder, job: PendingVectors, batch_size: int, step) -> None:
     missing = job._missing
     for lo in range(0, len(missing), batch_size):
+        if job._cancel.is_set():
+            raise Cancelled("embedding cancelled")
         part = missing[lo:lo + batch_size]
         job.new[lo:lo + len(part)] = embedder.embed(part)
         step(len(part))
@@ -154,16 +171,26 @@ def _in_workers(embedder, job: PendingVectors, workers: int, batch_size: int, st
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_worker_init, initargs=(embedder.name,)) as pool:
+            job._pool = pool
+            if job._cancel.is_set():
+                raise Cancelled("embedding cancelled")
             futures = {pool.submit(_worker_embed, missing[lo:lo + CHUNK]): lo for lo in range(0, len(missing), CHUNK)}
             for fut in as_completed(futures):
+                if job._cancel.is_set():
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise Cancelled("embedding cancelled")
                 vecs, lo = fut.result(), futures[fut]
                 job.new[lo:lo + len(vecs)] = vecs
                 done[lo:lo + len(vecs)] = True
                 step(len(vecs))
     except (BrokenProcessPool, OSError) as exc:
+        if job._cancel.is_set():
+            raise Cancelled("embedding cancelled") from None
         log.warning("embedding workers failed (%s); embedding the rest in this process", exc)
         rest = np.flatnonzero(~done)
         for lo in range(0, len(rest), batch_size):
+            if job._cancel.is_set():
+                raise Cancelled("embedding cancelled")
             idx = rest[lo:lo + batch_size]
             job.new[idx] = embedder.embed([missing[i] for i in idx])
             step(len(idx))
@@ -174,7 +201,11 @@ _WORKER_EMBEDDER = None
 
 def _worker_init(name: str) -> None:
     global _WORKER_EMBEDDER
+    import signal
+
     from ingest.embed import load_embedder
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle: it stops the pool
 
     _WORKER_EMBEDDER = load_embedder(name)
 

@@ -69,3 +69,33 @@ def test_workers_give_the_same_vectors(embedder, monkeypatch):
     out, embedded = vectors.embed_distinct(embedder, [texts], [None], workers=2, progress=steps.append)
     assert embedded == 30 and sum(steps) == 30
     np.testing.assert_allclose(out[0], embedder.embed(texts), atol=1e-4)
+
+
+def test_a_cancelled_job_stops_and_raises(embedder):
+    texts = [f"问题 {k}：什么是注意力机制？" for k in range(400)]
+    job = vectors.start_embedding(embedder, [texts], [None], batch_size=8)
+    job.cancel()
+    with pytest.raises(vectors.Cancelled):
+        job.result()
+
+
+@pytest.mark.integration
+def test_cancel_stops_the_workers(embedder, monkeypatch):
+    import time
+
+    import psutil
+
+    monkeypatch.setattr(vectors, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(vectors, "CHUNK", 16)
+    texts = [f"第 {k} 题：请解释梯度消失与梯度爆炸，以及残差连接为什么能缓解它们。" * 3 for k in range(2000)]
+    job = vectors.start_embedding(embedder, [texts], [None], workers=2)
+    time.sleep(4)                               # the workers are started and busy
+    t = time.perf_counter()
+    job.cancel()
+    with pytest.raises(vectors.Cancelled):
+        job.result()
+    assert time.perf_counter() - t < 10
+    deadline = time.time() + 10
+    while psutil.Process().children() and time.time() < deadline:
+        time.sleep(0.2)
+    assert not [p for p in psutil.Process().children() if "spawn" in " ".join(p.cmdline())]
