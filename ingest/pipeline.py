@@ -323,4 +323,4 @@ def _bar(total: int, show: bool):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="item", desc="ingest", file=sys.stderr)
+    return tqdm(total=total, unit="text", desc="embedding", file=sys.stderr)
