@@ -240,4 +240,4 @@ def test_progress_bar_only_when_asked(tiny, capsys):
     assert capsys.readouterr().err == ""
     ingest(tiny, progress=True)
     err = capsys.readouterr().err
-    assert "ingest" in err and "8/8" in err
+    assert "embedding" in err and "8/8" in err        # the bar counts the texts to embed
