@@ -56,7 +56,9 @@ def machine_lines(m: dict) -> str:
     pk = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
     return (f"- CPU: {m['cpu']}, {m['cores']} cores; RAM {m['ram_gb']} GB; {m['os']}\n"
             f"- Python {m['python']}; {pk}\n"
-            f"- load average when the run started: {', '.join(str(x) for x in m['load'])}")
+            f"- load average (1, 5, 15 min) when the run started: {', '.join(str(x) for x in m['load'])}"
+            + (f"; when it ended: {', '.join(str(x) for x in m['load_end'])}" if m.get("load_end") else "")
+            + " (other work on the machine slows every figure)")
 
 
 def tables(r: Results) -> str:

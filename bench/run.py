@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
     res.seconds = time.perf_counter() - t0
+    res.machine["load_end"] = tuple(round(x, 2) for x in os.getloadavg())
     from bench.targets import check
 
     res.targets = check(res)
@@ -220,6 +221,7 @@ def _size(res: report.Results, work: Path, n: int, queries: int, args) -> None:
     home = work / f"home-{n}"
     print(f"{n:,} items: cold ingest ({bank.files} files, {bank.chars / 1e6:.1f} M chars) ...", file=sys.stderr)
     run = ingest(home, [banks])
+    load = os.getloadavg()[0]
     print(f"{n:,} items: latency ...", file=sys.stderr)
     lat, _ = child_json([sys.executable, "-m", "bench.latency", "--home", str(home), "--queries", str(queries),
                          "--recall", "--distinct"], child_env(home), f"latency ({n})")
@@ -232,7 +234,8 @@ def _size(res: report.Results, work: Path, n: int, queries: int, args) -> None:
     d = lat.get("distinct_texts")
     if d:
         res.notes.append(f"synthetic {n:,}: {d[0]:,} of the {d[1]:,} texts to embed are distinct "
-                         f"({100 * d[0] / d[1]:.0f} %): every question, and the answer passages that recombination made new.")
+                         f"({100 * d[0] / d[1]:.0f} %): every question, and the answer passages that recombination made "
+                         f"new. Load average (1 min) at the end of its ingest: {load:.1f} (2 cores).")
     if n <= args.baseline_max:
         print(f"{n:,} items: baseline ...", file=sys.stderr)
         res.baselines.append(baseline_row(f"synthetic {n:,} + corpus", res.sizes[-1]["_items"], [BUNDLED_CORPUS, banks],
