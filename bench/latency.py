@@ -62,11 +62,19 @@ def embed_rates(index, settings) -> dict:
 
     from ingest.embed import load_embedder
 
+    from ingest.pipeline import embed_texts
+
     embedder = load_embedder(settings.embedding_model)
     questions = [f"{it.question}（计时 {k}）" for k, it in enumerate(index.items)][:300]
     passages = [p.text for p in index.passages][:150]
-    out = {}
-    for name, texts in (("questions_per_s", questions), ("passages_per_s", passages)):
+    by_item: dict[str, list] = {}
+    for p in index.passages:
+        by_item.setdefault(p.item_id, []).append(p)
+    # what embed_texts adds after the question and the passages: the answer's lead sentences
+    sentences = [t for it in index.items for t in embed_texts(it, by_item.get(it.id, []))[1 + len(by_item.get(it.id, [])):]]
+    out = {"sentences_per_item": len(sentences) / max(1, len(index.items))}
+    sentences = [f"{t}（计时 {k}）" for k, t in enumerate(sentences)][:300]
+    for name, texts in (("questions_per_s", questions), ("passages_per_s", passages), ("sentences_per_s", sentences)):
         t = _time.perf_counter()
         embedder.embed(texts)
         out[name] = len(texts) / (_time.perf_counter() - t)

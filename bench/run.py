@@ -197,11 +197,13 @@ def _corpus(res: report.Results, work: Path, queries: int) -> None:
                          "--hit1", "--rates", "--distinct"], child_env(home), "latency (corpus)")
     res.sizes.append(size_row("bundled corpus", home, run, lat, 5))
     r = lat["embed_rates"]
-    per_item = 1 / r["questions_per_s"] + r["passages_per_item"] / r["passages_per_s"]
+    per_item = (1 / r["questions_per_s"] + r["passages_per_item"] / r["passages_per_s"]
+                + r["sentences_per_item"] / r["sentences_per_s"])
     res.notes.append(
-        f"Embedding is most of ingest. One process embeds {r['questions_per_s']:.0f} new questions/s or "
-        f"{r['passages_per_s']:.0f} new answer passages/s (~400 characters); ingest runs one process per core. "
-        f"A bank whose every text is new ({r['passages_per_item']:.2f} passages per item, as in the corpus) "
+        f"Embedding is most of ingest. One process embeds {r['questions_per_s']:.0f} new questions/s, "
+        f"{r['passages_per_s']:.0f} new answer passages/s (~400 characters) or {r['sentences_per_s']:.0f} new lead "
+        f"sentences/s; ingest runs one process per core. A bank whose every text is new "
+        f"({r['passages_per_item']:.2f} passages and {r['sentences_per_item']:.2f} lead sentences per item, as in the corpus) "
         f"would ingest at about {os.cpu_count() / per_item:.0f} items/s, i.e. "
         f"{100_000 * per_item / os.cpu_count() / 60:.0f} min for 100k items.")
     res.cold = cold_start(home)

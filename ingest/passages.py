@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from ingest.items import Passage, QAItem
 from ingest.segment import fence_mask
 
 PASSAGE_CHARS = 400
+LEAD_SENTENCES = 2      # leading answer sentences embedded on their own (measured on data/eval, README)
+MIN_SENTENCE_CHARS = 8  # shorter "sentences" are labels ("定义", "答案：")
+_SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]?")
+_MARKUP = re.compile(r"[*`#>|]+")
 
 
 def paragraphs(text: str) -> list[str]:
@@ -44,3 +50,28 @@ def split_passages(item: QAItem, max_chars: int = PASSAGE_CHARS) -> list[Passage
     if buf:
         chunks.append(buf)
     return [Passage(item_id=item.id, index=i, text=t) for i, t in enumerate(chunks)]
+
+
+def lead_sentences(answer: str, n: int = LEAD_SENTENCES) -> list[str]:
+    """The first ``n`` prose sentences of an answer, markup stripped; code, headings and labels skipped.
+
+    An answer usually opens with its definition ("意图识别，是判断用户要做什么…", "过拟合发生时，模型在训练数据
+    上表现良好，但在未见过的数据上表现较差"). Embedded on its own, that sentence meets a paraphrase
+    the ~400-character passage around it is too diluted to meet.
+    """
+    if n <= 0:
+        return []
+    lines = answer.split("\n")
+    out: list[str] = []
+    for line, in_fence in zip(lines, fence_mask(lines)):
+        line = line.strip()
+        if in_fence or not line or line.startswith(("#", "```", "~~~")):
+            continue
+        line = _MARKUP.sub("", line).strip(" -+")
+        for sentence in _SENTENCE.findall(line):
+            sentence = sentence.strip()
+            if len(sentence) >= MIN_SENTENCE_CHARS:
+                out.append(sentence)
+                if len(out) == n:
+                    return out
+    return out

@@ -12,25 +12,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-KEYWORD_HALF = 17.55                    # weighted BM25 sum at which the keyword score is 0.5
+KEYWORD_HALF = 16.25                    # weighted BM25 sum at which the keyword score is 0.5
 DENSE_FLOOR, DENSE_CEIL = 0.20, 0.80    # cosines mapped to 0 and 1
-WEIGHT_QUESTION_COVERAGE = 0.047        # fusion weight of the coverage by the question field alone
+WEIGHT_QUESTION_COVERAGE = 0.069        # fusion weight of the coverage by the question field alone
 COVERAGE_CONFIDENCE = 0.25              # share of coverage in the (keyword side of the) confidence
 DENSE_CONFIDENCE = 0.4                  # scale of the top hit's dense score as evidence on its own
 UNKNOWN_PENALTY = 0.5                   # confidence lost when every concept the query names is absent
 # the keyword-only and dense-only ablations, tuned the same way (see rag/tune.py)
-KEYWORD_COVERAGE, KEYWORD_QUESTION_COVERAGE = 0.057, 0.129
-ABLATION_THRESHOLDS = {"keyword": -0.119, "dense": 0.185}
+KEYWORD_COVERAGE, KEYWORD_QUESTION_COVERAGE = 0.0, 0.1
+ABLATION_THRESHOLDS = {"keyword": -0.091, "dense": 0.1654}
 
 
 @dataclass(frozen=True)
 class Params:
     """Everything the fusion needs, so evaluation can try other values without touching settings."""
 
-    weight_question: float = 0.551
-    weight_dense: float = 0.158
-    abstain_threshold: float = 0.193
-    weight_coverage: float = 0.123
+    weight_question: float = 0.45
+    weight_dense: float = 0.181
+    abstain_threshold: float = 0.1946
+    weight_coverage: float = 0.113
     weight_question_coverage: float = WEIGHT_QUESTION_COVERAGE
     keyword_half: float = KEYWORD_HALF
     dense_floor: float = DENSE_FLOOR

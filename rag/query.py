@@ -36,6 +36,7 @@ QUERY_STOPWORDS = set(
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
 _PLAIN_WORD = re.compile(r"[a-z]+")
+_ENGLISH_WORD = re.compile(r"[A-Za-z]{3}")
 _NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z0-9]{2,}|.*[a-z][A-Z].*|.*[A-Za-z]\d.*|.*\d[A-Za-z].*)$")
 
 
@@ -126,12 +127,18 @@ class QueryAnalyzer:
                 if c in self._values or w.lower() in self.glossary.canon or _NAME_LIKE.match(w)]
 
     def dense_text(self, text: str) -> str:
-        """The query as the embedder should see it: fillers dropped, Chinese words joined without spaces.
+        """The query as the embedder should see it.
 
-        Spoken questions ("我训的网络……该咋整") embed far closer to the bank's written questions once the
-        fillers are gone, and an English term gains its Chinese glossary name (measured on the eval
-        set, see README). An all-filler query is kept as it is.
+        A question with Chinese in it loses its fillers, its Chinese words joined without spaces, and
+        an English term in it gains its Chinese glossary name: spoken questions ("我训的网络……该咋整")
+        embed far closer to the banks' written questions that way. A question with no Chinese at all
+        is embedded as written: the multilingual encoder maps a whole English sentence onto Chinese
+        text well, and "chatbot figure out user wants" without its function words is no sentence
+        (both measured on the eval set, see README). A bare abbreviation ("BN") still gains its
+        Chinese name. An all-filler query is kept as it is.
         """
+        if not _CJK_CHAR.search(text) and _ENGLISH_WORD.search(text):
+            return " ".join(text.split())
         out = ""
         for w, c in self.words(text):
             if _LATIN_EDGE.match(w) and _CJK_CHAR.search(c) and not _LATIN_EDGE.search(c):

@@ -26,19 +26,26 @@ def _add(sub) -> None:
 def stale_reason(settings) -> str | None:
     """Why the index must be (re)built before serving, or None when it matches the sources on disk.
 
-    Stale means: no index, an index built with another embedding model, or source files
-    whose set or SHA-256 differs from the manifest's.
+    Stale means: no index, an index built with another embedding model, by a qbank that segments
+    or embeds differently, or with another ``data/glossary.tsv``, or source files whose set or
+    SHA-256 differs from the manifest's.
     """
     from ingest import store
     from ingest.embed import canonical_name
+    from ingest.keyword import Glossary
     from ingest.load import find_files
-    from ingest.pipeline import sources
+    from ingest.pipeline import SEGMENTER_VERSION, sources
 
     manifest = store.read_manifest(settings.index_root)
     if manifest is None:
         return f"no index at {settings.index_root}"
     if manifest.get("embedding_model") != canonical_name(settings.embedding_model):
         return f"the index was built with {manifest.get('embedding_model')!r}, the setting is {settings.embedding_model!r}"
+    if manifest.get("segmenter_version") != SEGMENTER_VERSION:
+        return (f"the index was built by another qbank version (segmentation and embedded texts "
+                f"v{manifest.get('segmenter_version')}, this one uses v{SEGMENTER_VERSION})")
+    if manifest.get("glossary_digest") != Glossary.load().digest():
+        return "data/glossary.tsv changed since the index was built"
     files, _ = find_files(sources(settings))
     indexed = {path: meta.get("sha256") for path, meta in manifest.get("files", {}).items()}
     on_disk = {str(f): _sha256(f) for f in files}

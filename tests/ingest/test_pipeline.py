@@ -120,24 +120,25 @@ def test_cli_ingest_of_only_bad_paths_keeps_the_index_and_registers_nothing(home
 
 
 def test_incremental_reingest_embeds_only_changed_files(tiny, tmp_path):
-    # each item embeds 2 texts here: its question, and its one-passage answer
+    # each item embeds its question and its one-passage answer; a lead sentence only when it is not the
+    # whole passage already: here only 蚁群剪枝's (code follows it), so 4 + 4 + 1 texts
     first = ingest(tiny, progress=False)
-    assert (first.items, first.files, first.errors, first.embedded, first.reused) == (4, 2, [], 8, 0)
+    assert (first.items, first.files, first.errors, first.embedded, first.reused) == (4, 2, [], 9, 0)
 
     extra = tmp_path / "extra.md"
     extra.write_text("## 1. 什么是星图蒸馏？\n按星图蒸馏。\n## 2. 什么是极光归一化？\n按极光归一。\n", encoding="utf-8")
     second = ingest(tiny, [extra], progress=False)
-    assert (second.items, second.files, second.embedded, second.reused) == (6, 3, 4, 8)
+    assert (second.items, second.files, second.embedded, second.reused) == (6, 3, 4, 9)
 
     third = ingest(tiny, progress=False)
-    assert (third.items, third.embedded, third.reused) == (6, 0, 12)
+    assert (third.items, third.embedded, third.reused) == (6, 0, 13)
 
     extra.write_text(extra.read_text(encoding="utf-8") + "## 3. 什么是月相正则化？\n按月相调整权重衰减。\n", encoding="utf-8")
     fourth = ingest(tiny, progress=False)
-    assert (fourth.items, fourth.embedded, fourth.reused) == (7, 6, 8)
+    assert (fourth.items, fourth.embedded, fourth.reused) == (7, 6, 9)
 
     rebuilt = ingest(tiny, rebuild=True, progress=False)
-    assert (rebuilt.items, rebuilt.embedded, rebuilt.reused) == (7, 14, 0)
+    assert (rebuilt.items, rebuilt.embedded, rebuilt.reused) == (7, 15, 0)
     assert store.load(tiny.index_root).by_id["extra-3"].question == "什么是月相正则化？"
 
 
@@ -150,7 +151,7 @@ def test_manifest_records_how_the_index_was_built(tiny):
     assert (manifest["embedding_model"], manifest["dim"]) == ("use-multilingual", 512)
     assert manifest["tokenizer"].startswith("jieba")
     assert manifest["segmenter_version"] == SEGMENTER_VERSION
-    assert (manifest["items"], manifest["vectors"]) == (4, 8)
+    assert (manifest["items"], manifest["vectors"]) == (4, 9)   # 4 questions, 4 passages, 1 lead sentence
     bank = tiny.home.parent / "corpus" / "first.md"
     assert manifest["files"][str(bank.resolve())] == {
         "file": "first.md", "title": "冷门算法面试题", "items": 2, "format": "md", "encoding": "utf-8",
@@ -227,7 +228,7 @@ def test_damaged_embedding_cache_is_re_embedded_not_fatal(tiny):
     _truncate(cached[0], 50)
     (cached[0].parent / f"{cached[0].stem}.tmp999999999.npy").write_bytes(b"left by a killed ingest")
     report = ingest(tiny, progress=False)
-    assert (report.items, report.errors, report.embedded, report.reused) == (4, [], 4, 4)
+    assert (report.items, report.errors, report.embedded, report.reused) == (4, [], 4, 5)
     assert not list(cached[0].parent.glob("*.tmp*"))
 
 
@@ -240,4 +241,4 @@ def test_progress_bar_only_when_asked(tiny, capsys):
     assert capsys.readouterr().err == ""
     ingest(tiny, progress=True)
     err = capsys.readouterr().err
-    assert "embedding" in err and "8/8" in err        # the bar counts the texts to embed
+    assert "embedding" in err and "9/9" in err        # the bar counts the texts to embed

@@ -43,7 +43,14 @@ def test_terms_are_canonical_unique_and_skip_unknown_plain_english(qa):
 def test_dense_text_strips_fillers_and_adds_chinese_names(qa):
     assert qa.dense_text("请问 BN 到底有啥作用？") == "BN批量归一化"
     assert qa.dense_text("什么是") == "什么是"          # all fillers: keep the query
-    assert " " in qa.dense_text("receptive field of a CNN")   # Latin words keep their spaces
+    assert qa.dense_text("BN 到底有啥作用") == "BN批量归一化"    # Chinese in it: fillers go, names join
+
+
+def test_dense_text_keeps_an_english_question_whole(qa):
+    # a sentence encoder needs the sentence: function words stay, only whitespace is normalised
+    assert qa.dense_text("  How does a chatbot   figure out what the user wants?") == \
+        "How does a chatbot figure out what the user wants?"
+    assert qa.dense_text("BN") == "BN批量归一化"     # a bare abbreviation still gains its Chinese name
 
 
 def test_concepts_find_glossary_terms_and_name_like_tokens(qa):

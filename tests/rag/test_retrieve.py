@@ -84,17 +84,22 @@ def test_eval_targets_hold_and_hybrid_beats_both_ablations(searcher):
     out = ev.evaluate(searcher, queries)
     m = {mode: ev.summarize(outs) for mode, outs in out.items()}
     h = m["hybrid"]
-    assert h.hit1 >= 0.92 and h.mrr >= 0.95, h
-    # hit@5 is 0.975 here (154/158): the issue's 0.98 is not reached; hold what is measured
-    assert h.hit5 >= 0.97, h
+    assert h.hit1 >= 0.92 and h.hit5 >= 0.98 and h.mrr >= 0.95, h
     assert h.abstention >= 0.9 and h.false_abstention <= 0.03, h
     for ablation in ("keyword", "dense"):
         a = m[ablation]
-        assert h.hit1 > a.hit1 and h.mrr > a.mrr and h.hit5 >= a.hit5, (ablation, a)
+        assert h.hit1 > a.hit1 and h.mrr > a.mrr and h.hit5 > a.hit5, (ablation, a)
         assert h.abstention - h.false_abstention > a.abstention - a.false_abstention, (ablation, a)
     held = {id(q) for q in ev.split(queries)[1]}
     hold = ev.summarize([o for o, q in zip(out["hybrid"], queries) if id(q) in held])
-    assert hold.hit1 >= 0.9 and hold.false_abstention <= 0.05, hold
+    assert hold.hit1 >= 0.9 and hold.hit5 >= 0.98 and hold.false_abstention <= 0.05, hold
+
+
+def test_an_answers_opening_sentence_meets_a_paraphrase_of_it(searcher):
+    # 意图识别's answer opens "意图识别，是判断用户要做什么…"; the question shares no word with this query,
+    # and the ~400-character passage around that sentence is too diluted for the encoder to find it
+    res = searcher.search("How does a chatbot figure out what the user wants to do?", k=5)
+    assert "dl_basics_qa-19" in [i for h in res.hits for i in h.ids]
 
 
 # -- the CLI contract ----------------------------------------------------------------

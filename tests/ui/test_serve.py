@@ -52,6 +52,18 @@ def test_other_embedding_model_makes_it_stale(home):
     assert "built with" in stale_reason(Settings.load(home=home, embedding_model="minilm"))
 
 
+def test_an_index_from_another_qbank_version_or_glossary_is_stale(home):
+    settings = Settings.load(home=home)
+    manifest_path = home / "index" / (home / "index" / "CURRENT").read_text().strip() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest_path.write_text(json.dumps({**manifest, "segmenter_version": "3"}), encoding="utf-8")
+    assert "another qbank version" in stale_reason(settings)
+    manifest_path.write_text(json.dumps({**manifest, "glossary_digest": "0" * 12}), encoding="utf-8")
+    assert "glossary.tsv changed" in stale_reason(settings)
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert stale_reason(settings) is None
+
+
 @pytest.mark.parametrize("host, expected", [("127.0.0.1", True), ("localhost", True), ("::1", True),
                                             ("0.0.0.0", False), ("192.168.1.5", False), ("example.org", False)])
 def test_is_loopback(host, expected):
