@@ -230,8 +230,14 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             bar.close()
         base = Glossary.load()
         base_glossary = base.canon   # load once: the harvested glossary is saved as a diff
-        all_vecs = pending.matrix
-        del pending
+        # one dense row per distinct text: banks repeat questions and answers, and each entry points at its row
+        first: dict[str, int] = {}
+        refs = np.fromiter((first.setdefault(t, len(first)) for _, texts, _ in plan for t in texts), dtype=np.int32,
+                           count=pending.matrix.shape[0])
+        del first
+        _, first_entry = np.unique(refs, return_index=True)
+        all_vecs = pending.matrix[first_entry]
+        del pending, first_entry
         dense = store.build_dense(all_vecs, settings.flat_index_max)
         manifest = {
             "format_version": store.FORMAT_VERSION,
@@ -242,13 +248,14 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             "index_type": store.index_type(dense),
             "items": len(items),
             "vectors": int(all_vecs.shape[0]),
+            "entries": int(len(refs)),
             "glossary_digest": base.digest(),   # of data/glossary.tsv: `qbank serve` rebuilds when it changes
             "glossary": {k: v for k, v in analyzer.glossary.canon.items() if k not in base_glossary},
             "files": {doc.path: {"file": doc.file, "title": doc.title, "sha256": doc.sha256, "items": len(di),
                                  "format": doc.fmt, "encoding": doc.encoding} for doc, di in per_doc},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        store.write(settings.index_root, manifest, items, passages, dense, np.concatenate(rows), keyword)
+        store.write(settings.index_root, manifest, items, passages, dense, np.concatenate(rows), keyword, refs)
         used = [r for r in new_roots if any(_under(Path(doc.path), r) for doc, _ in per_doc)]
         if used:   # a path that gave no item (a bad file) is reported, not registered
             _save_sources(settings, roots + used)

@@ -4,7 +4,12 @@ Layout::
 
     index/CURRENT            name of the live version (replaced with os.replace)
     index/v-<stamp>/         manifest.json, items.jsonl, passages.jsonl,
-                             dense.faiss, dense_rows.npy, bm25_question/, bm25_answer/
+                             dense.faiss, dense_rows.npy, dense_refs.npy, bm25_question/, bm25_answer/
+
+Every text embedded for an item (question, passages, lead sentences) is an *entry*:
+``dense_rows[e]`` is the item of entry ``e`` (entries are in item order) and
+``dense_refs[e]`` its row in ``dense.faiss``. A text that several items share (banks
+repeat questions and answers) is one row, however many entries point at it.
 
 A build writes a fresh ``tmp-*`` folder, fsyncs it, renames it to ``v-*`` and only
 then points ``CURRENT`` at it, so a process killed at any moment leaves the previous
@@ -30,7 +35,7 @@ import numpy as np
 from ingest.items import Passage, QAItem
 from ingest.keyword import KeywordIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2   # 2: dense rows hold distinct texts, dense_refs.npy maps entries to them
 REBUILD_HINT = "run `qbank ingest --rebuild` to rebuild it"
 
 
@@ -49,8 +54,13 @@ class Index:
     items: list[QAItem]
     passages: list[Passage]
     dense: object               # faiss.Index
-    dense_rows: np.ndarray      # item position of each dense vector
+    dense_rows: np.ndarray      # item position of each entry (an embedded text of an item), in item order
     keyword: KeywordIndex
+    dense_refs: np.ndarray | None = None   # row in ``dense`` of each entry (None: entry e is row e)
+
+    def __post_init__(self) -> None:
+        if self.dense_refs is None:
+            self.dense_refs = np.arange(len(self.dense_rows), dtype=np.int32)
 
     @property
     def by_id(self) -> dict[str, QAItem]:
@@ -122,8 +132,11 @@ def index_type(index) -> str:
 
 
 def write(root: Path, manifest: dict, items: list[QAItem], passages: list[Passage], dense, dense_rows: np.ndarray,
-          keyword: KeywordIndex) -> Path:
-    """Write a new index version and switch ``CURRENT`` to it atomically; returns the new folder."""
+          keyword: KeywordIndex, dense_refs: np.ndarray | None = None) -> Path:
+    """Write a new index version and switch ``CURRENT`` to it atomically; returns the new folder.
+
+    ``dense_rows``/``dense_refs``: item and dense row of each entry (``dense_refs`` None: one row per entry).
+    """
     import faiss
 
     root.mkdir(parents=True, exist_ok=True)
@@ -138,6 +151,8 @@ def write(root: Path, manifest: dict, items: list[QAItem], passages: list[Passag
                 f.write(json.dumps({"item_id": p.item_id, "index": p.index, "text": p.text}, ensure_ascii=False) + "\n")
         faiss.write_index(dense, str(tmp / "dense.faiss"))
         np.save(tmp / "dense_rows.npy", dense_rows.astype(np.int32))
+        refs = np.arange(len(dense_rows)) if dense_refs is None else dense_refs
+        np.save(tmp / "dense_refs.npy", np.asarray(refs, dtype=np.int32))
         keyword.save(tmp)
         manifest = dict(manifest, checksums=checksums(tmp))
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -213,6 +228,8 @@ def load(root: Path, embedding_model: str | None = None) -> Index:
         dense = faiss.read_index(str(folder / part))
         part = "dense_rows.npy"
         rows = np.load(folder / part)
+        part = "dense_refs.npy"
+        refs = np.load(folder / part)
         part = "keyword index"
         keyword = KeywordIndex.load(folder)
     except IndexUnavailable:
@@ -221,9 +238,10 @@ def load(root: Path, embedding_model: str | None = None) -> Index:
         detail = " ".join(str(exc).split())[:200]
         raise IndexUnavailable(f"index at {folder} is corrupt or unreadable: {part} is damaged "
                                f"({type(exc).__name__}: {detail}); {REBUILD_HINT}") from None
-    if len(items) != manifest.get("items") or dense.ntotal != len(rows) or dense.d != manifest.get("dim"):
+    if (len(items) != manifest.get("items") or dense.ntotal != manifest.get("vectors") or len(refs) != len(rows)
+            or dense.d != manifest.get("dim") or (len(refs) and not 0 <= int(refs.min()) <= int(refs.max()) < dense.ntotal)):
         raise IndexUnavailable(f"index at {folder} is inconsistent (counts differ from its manifest); {REBUILD_HINT}")
-    return Index(folder, manifest, items, passages, dense, rows, keyword)
+    return Index(folder, manifest, items, passages, dense, rows, keyword, refs)
 
 
 def _crc32(path: Path) -> str:

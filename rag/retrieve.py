@@ -119,7 +119,11 @@ class Searcher:
             with self._lock:
                 if self._index is None:
                     index = store.load(self.settings.index_root, canonical_name(self.settings.embedding_model))
+                    # the entries (embedded texts) of item i are _row_start[i]:_row_start[i + 1]
                     self._row_start = np.searchsorted(index.dense_rows, np.arange(len(index.items) + 1))
+                    # and the entries of dense row r, for an approximate search that returns rows
+                    self._ref_order = np.argsort(index.dense_refs, kind="stable")
+                    self._ref_start = np.searchsorted(index.dense_refs[self._ref_order], np.arange(index.dense.ntotal + 1))
                     # an exact index is small enough to score every vector with one matrix product
                     flat = type(index.dense).__name__ == "IndexFlatIP"
                     self._vectors = index.dense.reconstruct_n(0, index.dense.ntotal) if flat else None
@@ -176,23 +180,28 @@ class Searcher:
         return sum(not k for k in known.values()) / len(known) if known else 0.0
 
     def _dense(self, text: str, keyword: np.ndarray) -> np.ndarray:
-        """Best cosine per item over its question and passage vectors."""
+        """Best cosine per item over its entries (question, passages, lead sentences)."""
         index = self.index
         qv = load_embedder(self.settings.embedding_model).embed_query(text).astype(np.float32)
         starts = self._row_start[:-1]
         if self._vectors is not None:
-            sims = self._vectors @ qv
-            return np.maximum.reduceat(sims, starts).astype(np.float32)
-        # approximate index: the dense top rows, plus exact cosines for the best keyword candidates
+            sims = self._vectors @ qv     # one cosine per distinct text
+            return np.maximum.reduceat(sims[index.dense_refs], starts).astype(np.float32)
+        # approximate index: the dense top rows (each given to every item that has its text),
+        # plus exact cosines for the best keyword candidates
         out = np.full(len(index.items), -1.0, dtype=np.float32)
         sims, rows = index.dense.search(qv[None, :], min(index.dense.ntotal, CANDIDATES * 4))
         ok = rows[0] >= 0
-        np.maximum.at(out, index.dense_rows[rows[0][ok]], sims[0][ok])
+        rows, sims = rows[0][ok], sims[0][ok]
+        lo, hi = self._ref_start[rows], self._ref_start[rows + 1]
+        entries = self._ref_order[np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)])]
+        np.maximum.at(out, index.dense_rows[entries], np.repeat(sims, hi - lo))
         # one batched lookup (IVF's reconstruct_n scans every list per call: ~0.4 ms each at 100k items)
         n = len(keyword)
         cand = np.argpartition(-keyword, CANDIDATES)[:CANDIDATES] if n > CANDIDATES else np.arange(n)
         lo, hi = self._row_start[cand], self._row_start[cand + 1]
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]).astype(np.int64)
+        entries = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)])
+        rows = index.dense_refs[entries].astype(np.int64)
         best = np.maximum.reduceat(index.dense.reconstruct_batch(rows) @ qv, np.cumsum(hi - lo) - (hi - lo))
         out[cand] = np.maximum(out[cand], best)
         return out

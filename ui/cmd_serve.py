@@ -41,6 +41,8 @@ def stale_reason(settings) -> str | None:
         return f"no index at {settings.index_root}"
     if manifest.get("embedding_model") != canonical_name(settings.embedding_model):
         return f"the index was built with {manifest.get('embedding_model')!r}, the setting is {settings.embedding_model!r}"
+    if manifest.get("format_version") != store.FORMAT_VERSION:
+        return (f"the index has format {manifest.get('format_version')!r}, this qbank reads {store.FORMAT_VERSION}")
     if manifest.get("segmenter_version") != SEGMENTER_VERSION:
         return (f"the index was built by another qbank version (segmentation and embedded texts "
                 f"v{manifest.get('segmenter_version')}, this one uses v{SEGMENTER_VERSION})")

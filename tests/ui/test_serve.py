@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 
 from ingest.settings import Settings
-from tests.ui.conftest import free_port, start_server, stop_server
+from tests.support import free_port, start_serve, stop_serve
 from ui.cmd_serve import auth_pair, is_loopback, stale_reason
 from ui.cli import CliError
 
@@ -56,6 +56,8 @@ def test_an_index_from_another_qbank_version_or_glossary_is_stale(home):
     settings = Settings.load(home=home)
     manifest_path = home / "index" / (home / "index" / "CURRENT").read_text().strip() / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest_path.write_text(json.dumps({**manifest, "format_version": 1}), encoding="utf-8")
+    assert "format 1" in stale_reason(settings)
     manifest_path.write_text(json.dumps({**manifest, "segmenter_version": "3"}), encoding="utf-8")
     assert "another qbank version" in stale_reason(settings)
     manifest_path.write_text(json.dumps({**manifest, "glossary_digest": "0" * 12}), encoding="utf-8")
@@ -94,7 +96,7 @@ def test_serve_rebuilds_a_stale_index_binds_loopback_and_asks_for_a_login(home, 
     extra.write_text(EXTRA, encoding="utf-8")
     (home / "sources.json").write_text(json.dumps([str(extra)]), encoding="utf-8")
     port = free_port()
-    proc = start_server(home, port, env={"QBANK_AUTH_USER": "alice", "QBANK_PASSWORD": "s3cret-pw"})
+    proc = start_serve(home, port, env={"QBANK_AUTH_USER": "alice", "QBANK_PASSWORD": "s3cret-pw"})
     try:
         log = (home / "serve.log").read_text()
         assert "building the index first" in log and "new: extra.md" in log
@@ -109,4 +111,4 @@ def test_serve_rebuilds_a_stale_index_binds_loopback_and_asks_for_a_login(home, 
             assert r.status == 200
         assert "s3cret-pw" not in (home / "serve.log").read_text()
     finally:
-        stop_server(proc)
+        stop_serve(proc)
