@@ -6,10 +6,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,15 +14,10 @@ import pytest
 from ingest.load import load
 from ingest.segment import fence_mask, segment
 from ingest.settings import BUNDLED_CORPUS
+from tests.support import run_cli
 
 COUNTS = {"dl_basics_qa.txt": 33, "ai_product_design_qa.md": 30, "llm_principles_qa.md": 30,
           "llm_industry_apps_qa.md": 50, "ai_tech_applications_qa.md": 30}
-QBANK = Path(sys.executable).parent / "qbank"
-
-
-def run_qbank(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, QBANK_HOME=str(home), HF_HUB_OFFLINE="1")
-    return subprocess.run([str(QBANK), *args], capture_output=True, text=True, env=env, timeout=600)
 
 
 def file_lines(name: str) -> list[str]:
@@ -35,7 +27,7 @@ def file_lines(name: str) -> list[str]:
 @pytest.fixture(scope="module")
 def cli_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("fresh_home")
-    done = run_qbank(home, "ingest")
+    done = run_cli(home, "ingest", timeout=600)
     assert done.returncode == 0, done.stderr
     assert "indexed 173 items from 5 files" in done.stdout
     assert "Traceback" not in done.stderr
@@ -44,7 +36,7 @@ def cli_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def listed(cli_home) -> list[dict]:
-    done = run_qbank(cli_home, "list", "--json")
+    done = run_cli(cli_home, "list", "--json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -216,12 +208,12 @@ def test_word_for_word_duplicates_are_linked(by_id):
 
 @pytest.mark.integration
 def test_ids_are_stable_across_ingests(cli_home, listed, corpus_home):
-    again = run_qbank(cli_home, "ingest")
+    again = run_cli(cli_home, "ingest", timeout=600)
     assert again.returncode == 0, again.stderr
     assert re.search(r"indexed 173 items from 5 files in .*\(0 \w+ embedded", again.stdout), again.stdout
-    relisted = json.loads(run_qbank(cli_home, "list", "--json").stdout)
+    relisted = json.loads(run_cli(cli_home, "list", "--json").stdout)
     assert relisted == listed
     # an index built by another process (the session fixture) gives the same ids and lines
-    other = json.loads(run_qbank(corpus_home, "list", "--json").stdout)
+    other = json.loads(run_cli(corpus_home, "list", "--json").stdout)
     assert [(it["id"], it["lines"], it["question"]) for it in other] == [
         (it["id"], it["lines"], it["question"]) for it in listed]

@@ -1,7 +1,7 @@
 """The real ChatOpenAI backend against a local server speaking the OpenAI chat.completions protocol.
 
-The server (http.server on 127.0.0.1) picks its behaviour from the requested model name:
-``ok`` streams a canned SSE answer, ``err500`` fails, ``malformed`` sends broken SSE,
+The server (``tests/openai_stub.py``, http.server on 127.0.0.1) picks its behaviour from the requested
+model name: ``ok`` streams a canned SSE answer, ``err500`` fails, ``malformed`` sends broken SSE,
 ``slow`` says nothing for longer than the timeout, ``stall`` stops after one chunk.
 A closed port stands for a dead server. Every failure must give the extractive answer
 with a notice, within the configured timeout, and never show the API key.
@@ -11,87 +11,23 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from rag.answer import Answerer
 from rag.prompts import ANSWER_SYSTEM
+from tests.openai_stub import serve_stub
+from tests.support import free_port
 
 KEY_ENV = "QBANK_TEST_LLM_KEY"
 SECRET = "sk-test-0123456789abcdef-secret"
-CANNED = ["批量归一化", "对每层输入做归一化", " [1]，", "据说还能治感冒 [7]", "。"]
-
-
-def _chunk(content=None, finish=None, model="ok") -> bytes:
-    delta = {} if content is None else {"content": content}
-    body = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
-    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n".encode()
-
-
-class Handler(BaseHTTPRequestHandler):
-    server_version = "stub-openai/1"
-
-    def log_message(self, *args):   # keep test output clean
-        pass
-
-    def handle(self):
-        try:
-            super().handle()
-        except (BrokenPipeError, ConnectionResetError):   # the client gave up first: that is the point
-            pass
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-        model = body["model"]
-        if model == "err500":
-            return self._json(500, {"error": {"message": "internal error", "type": "server_error"}})
-        if model == "slow":
-            self.server.release.wait(10)
-            return self._json(200, {})
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        if model == "malformed":
-            self.wfile.write(b'data: {"id": "x", "choices": [{"delta": {"content": "half\n\ndata: {not json\n\n')
-            self.wfile.write(b"data: [DONE]\n\n")
-            return
-        self.wfile.write(_chunk("", model=model).replace(b'"delta": {"content": ""}', b'"delta": {"role": "assistant", "content": ""}'))
-        for piece in CANNED:
-            self.wfile.write(_chunk(piece, model=model))
-            self.wfile.flush()
-            if model == "stall":
-                self.server.release.wait(10)
-                return
-        self.wfile.write(_chunk(None, "stop", model=model))
-        self.wfile.write(b"data: [DONE]\n\n")
-
-    def _json(self, status, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
 
 @pytest.fixture(scope="module")
 def server():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.requests = []
-    srv.release = threading.Event()
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.release.set()
-    srv.shutdown()
-    srv.server_close()
+    with serve_stub() as srv:
+        yield srv
 
 
 @pytest.fixture()
@@ -143,9 +79,7 @@ def test_silent_server_falls_back_within_the_timeout(answerer, model):
 
 
 def test_connection_refused_falls_back(answerer):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     t0 = time.monotonic()
     ans = answerer("ok", base_url=f"http://127.0.0.1:{port}/v1").ask("什么是批量归一化？")
     assert time.monotonic() - t0 < 2.0

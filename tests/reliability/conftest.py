@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.support import copy_home
+from tests.support import copy_home
 
 
 @pytest.fixture()

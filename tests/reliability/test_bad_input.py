@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.reliability.support import assert_clean_error, no_terminal_escapes, run_cli
+from tests.support import assert_clean_error, no_terminal_escapes, run_cli
 
 HUGE = "长" * 200_000
 EMPTY_LIKE = {"empty": "", "whitespace": " \t\n\u3000 ", "nul": "\x00\x00", "bidi": "\u202e\u200b"}

@@ -18,7 +18,7 @@ import pytest
 
 from ingest import store
 from ingest.settings import Settings
-from tests.reliability.support import assert_clean_error, run_cli
+from tests.support import assert_clean_error, run_cli
 
 REBUILD = "run `qbank ingest --rebuild` to rebuild it"
 

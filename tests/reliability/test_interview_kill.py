@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.support import QBANK
+from tests.support import QBANK
 
 pytestmark = pytest.mark.integration
 

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 import time
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,8 +23,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from tests.rag.test_llm_openai import Handler
-from tests.reliability.support import run_cli
+from tests.openai_stub import serve_stub
+from tests.support import copy_home, free_port, run_cli
 
 ITEM = "dl_basics_qa-9"
 ANSWER = "感受野是输出特征图上一个元素对应到输入图像上的区域大小，由卷积核大小、步长和池化层共同决定。"
@@ -119,21 +117,8 @@ def test_model_silent_on_the_follow_up_still_returns_within_the_timeout(offline,
 # -- the real ChatOpenAI client against a local server speaking the protocol ----------------------------
 @pytest.fixture(scope="module")
 def server():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.requests = []
-    srv.release = threading.Event()
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv
-    srv.release.set()
-    srv.shutdown()
-    srv.server_close()
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    with serve_stub() as srv:
+        yield srv
 
 
 CASES = {   # stub model name (or a closed port) -> what the notice must say
@@ -150,7 +135,7 @@ def test_openai_grader_failures_keep_the_offline_grade(offline, server, monkeypa
     from rag.llm import make_chat_model
 
     monkeypatch.setenv(KEY_ENV, SECRET)
-    port = _closed_port() if case == "refused" else server.server_address[1]
+    port = free_port() if case == "refused" else server.server_address[1]
     settings = offline.settings.replace(llm_backend="openai", llm_model=case, llm_base_url=f"http://127.0.0.1:{port}/v1",
                                         llm_api_key_env=KEY_ENV, llm_timeout=TIMEOUT)
     item = offline.item(ITEM)
@@ -172,7 +157,7 @@ def test_answer_chain_fallback_times(corpus_settings, searcher, server, monkeypa
     monkeypatch.setenv(KEY_ENV, SECRET)
     for case, notice in (("err500", "HTTP 500"), ("malformed", "malformed reply"), ("slow", "timed out after 1s"),
                          ("stall", "timed out after 1s"), ("refused", "cannot connect")):
-        port = _closed_port() if case == "refused" else server.server_address[1]
+        port = free_port() if case == "refused" else server.server_address[1]
         settings = corpus_settings.replace(llm_backend="openai", llm_model=case, llm_api_key_env=KEY_ENV,
                                            llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout=TIMEOUT)
         t0 = time.perf_counter()
@@ -184,7 +169,7 @@ def test_answer_chain_fallback_times(corpus_settings, searcher, server, monkeypa
 
 @pytest.mark.integration
 def test_cli_grade_and_interview_with_a_dead_and_a_silent_llm(corpus_home, server, tmp_path):
-    env = {"QBANK_LLM_BASE_URL": f"http://127.0.0.1:{_closed_port()}/v1", "QBANK_LLM_MODEL": "any",
+    env = {"QBANK_LLM_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "QBANK_LLM_MODEL": "any",
            "QBANK_LLM_API_KEY_ENV": KEY_ENV, KEY_ENV: SECRET, "QBANK_LLM_TIMEOUT": str(TIMEOUT)}
     t0 = time.monotonic()
     r = run_cli(corpus_home, "grade", "--id", ITEM, "--answer", ANSWER, "--json", "--llm", "openai", env=env)
@@ -196,18 +181,12 @@ def test_cli_grade_and_interview_with_a_dead_and_a_silent_llm(corpus_home, serve
     # a server that never answers: every question of the session is still graded, each within the timeout
     env.update(QBANK_LLM_BASE_URL=f"http://127.0.0.1:{server.server_address[1]}/v1", QBANK_LLM_MODEL="slow")
     t0 = time.monotonic()
-    r = run_cli(tmp_path_home(corpus_home, tmp_path), "interview", "--count", "2", "--seed", "3", "--llm", "openai",
+    r = run_cli(copy_home(corpus_home, tmp_path / "home"), "interview", "--count", "2", "--seed", "3", "--llm", "openai",
                 input=f"{ANSWER}\n\n{ANSWER}\n\n", env=env)
     FIGURES["qbank interview, 2 questions, silent LLM (whole command)"] = round(time.monotonic() - t0, 2)
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
     assert r.stdout.count("LLM 评分不可用（timed out after 1s）") == 2 and r.stdout.count("得分:") == 2
     assert SECRET not in r.stdout + r.stderr
-
-
-def tmp_path_home(corpus_home: Path, tmp_path: Path) -> Path:
-    from tests.reliability.support import copy_home
-
-    return copy_home(corpus_home, tmp_path / "home")
 
 
 def teardown_module(module):

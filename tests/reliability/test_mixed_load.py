@@ -29,14 +29,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.support import copy_home, free_port, percentile, start_serve, stop_serve
+from tests.support import (FOLLOW_UP, cited, conversation_plan, copy_home, free_port, percentile, start_serve,
+                           stop_serve)
 
 pytestmark = pytest.mark.integration
 
 CHATS, INTERVIEWS, QUESTIONS = 20, 5, 4
-FOLLOW_UP = "那它有什么缺点？"
 REQUEST_TIMEOUT = 180
-EVAL = Path(__file__).resolve().parents[2] / "data" / "eval" / "retrieval.jsonl"
 _SCORE = re.compile(r'id="qb-score-value">(\d+)<')
 _WHERE = re.compile(r'<span class="qb-ref-where">(.*?)</span>')
 _ROW = re.compile(r"^\| (\d+) \| .*? \| (\d+) \| .*?`([^`]+)`", re.M)
@@ -55,23 +54,10 @@ def served(corpus_home, tmp_path_factory):
 def chat_plan(corpus_settings, searcher):
     """20 questions on 20 different items, with what a single in-process answerer cites for each and its follow-up."""
     from rag.answer import Answerer
-    from rag.conversation import Conversation
 
-    answerer = Answerer(corpus_settings, searcher)
-    plan, seen = [], set()
-    for line in EVAL.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if row.get("lang") != "zh" or not row.get("gold") or row.get("kind") == "uncovered":
-            continue
-        chat = Conversation(answerer)
-        first = chat.ask(row["query"])
-        if first.abstained or not first.citations or first.citations[0].id in seen:
-            continue
-        second = chat.ask(FOLLOW_UP)
-        seen.add(first.citations[0].id)
-        plan.append((row["query"], [c.id for c in first.citations], [c.id for c in second.citations]))
-        if len(plan) == CHATS:
-            return plan
+    plan = conversation_plan(Answerer(corpus_settings, searcher), CHATS)
+    if len(plan) == CHATS:
+        return plan
     pytest.fail("not enough distinct eval questions")
 
 
@@ -82,12 +68,6 @@ def grader(corpus_settings, searcher):
     g = Grader(corpus_settings, searcher)
     g.warm_up()
     return g
-
-
-def cited(history: list) -> list[str]:
-    content = history[-1]["content"]
-    text = content if isinstance(content, str) else "".join(p.get("text", "") for p in content)
-    return list(dict.fromkeys(chunk.split(")", 1)[0] for chunk in text.split("#qb-cite=")[1:]))
 
 
 def answer_for(question: str, by_question: dict) -> str:

@@ -17,17 +17,15 @@ Raw uploads with hostile names, and a request naming a file on the server, stay 
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
 import uuid
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.rag.test_llm_openai import Handler
-from tests.reliability.support import copy_home, free_port, start_serve, stop_serve
+from tests.openai_stub import serve_stub
+from tests.support import CHROMIUM_ARGS, copy_home, free_port, start_serve, stop_serve
 
 pytestmark = pytest.mark.integration
 
@@ -46,15 +44,8 @@ XSS_BANK = """# 跨站脚本审计题库
 
 @pytest.fixture(scope="module")
 def llm_stub():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.requests = []
-    srv.release = threading.Event()
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv
-    srv.release.set()
-    srv.shutdown()
-    srv.server_close()
+    with serve_stub() as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
@@ -198,8 +189,6 @@ def test_markup_in_a_bank_is_shown_as_text_never_run(server):
     """A bank's <script>, onerror= and javascript: links, rendered by Chromium in the chat, the citation panel
     and the library: nothing runs."""
     from playwright.sync_api import sync_playwright
-
-    from tests.ui.conftest import CHROMIUM_ARGS
 
     h = _login(server)
     cookies = [{"name": c.name, "value": c.value, "domain": HOST, "path": "/"} for c in h.cookies.jar]

@@ -3,71 +3,26 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(home: Path, port: int, env: dict | None = None, timeout: float = 240) -> subprocess.Popen:
-    """Start ``qbank serve`` on loopback and wait until it answers HTTP (or fail with its log)."""
-    e = dict(os.environ, QBANK_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
-    e.update(env or {})
-    log = open(home / "serve.log", "w")
-    exe = Path(sys.executable).parent / "qbank"
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=e, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"qbank serve exited with {proc.returncode}:\n{(home / 'serve.log').read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError(f"qbank serve did not answer within {timeout}s:\n{(home / 'serve.log').read_text()[-3000:]}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+from tests.support import CHROMIUM_ARGS, copy_home, free_port, start_serve, stop_serve
 
 
 @pytest.fixture(scope="session")
 def served_home(corpus_home, tmp_path_factory) -> Path:
     """A private copy of the corpus index (with its embedding cache), so the server does not rebuild."""
-    home = tmp_path_factory.mktemp("served") / "home"
-    shutil.copytree(corpus_home, home, ignore=shutil.ignore_patterns("*.lock", "serve.log"))
-    return home
+    return copy_home(corpus_home, tmp_path_factory.mktemp("served") / "home")
 
 
 @pytest.fixture(scope="session")
 def server_url(served_home):
     """The URL of a real ``qbank serve --port N`` running for the whole test session."""
     port = free_port()
-    proc = start_server(served_home, port)
+    proc = start_serve(served_home, port)
     yield f"http://127.0.0.1:{port}/"
-    stop_server(proc)
+    stop_serve(proc)
 
 
 @pytest.fixture(scope="session")

@@ -9,15 +9,16 @@ picks the behaviour:
 * ``err500``: HTTP 500.
 
 Any other request (the follow-up question) gets :data:`FOLLOW_UP`. Replies stream as SSE
-when the client asks for a stream, as one JSON body otherwise.
+when the client asks for a stream, as one JSON body otherwise. Run it with
+``tests.openai_stub.serve_stub(RubricHandler)``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.openai_stub import StubHandler, sse_chunk
 
 FOLLOW_UP = "如果不能用卷积核大小直接相加，你会怎样逐层推算它？"
 FEEDBACK = "LLM 认为回答没有覆盖参考要点。"
@@ -34,18 +35,15 @@ def rubric_reply(model: str, human: str) -> str:
     return json.dumps({"points": points, "score": int(score or 0), "feedback": FEEDBACK}, ensure_ascii=False)
 
 
-class RubricHandler(BaseHTTPRequestHandler):
+class RubricHandler(StubHandler):
     server_version = "stub-rubric/1"
-
-    def log_message(self, *args):
-        pass
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.requests.append(body)
         model, messages = body["model"], body["messages"]
         if model == "err500":
-            return self._send(500, "application/json", json.dumps({"error": {"message": "internal error"}}).encode())
+            return self.send_body(500, "application/json", json.dumps({"error": {"message": "internal error"}}).encode())
         system = next((m["content"] for m in messages if m["role"] == "system"), "")
         human = messages[-1]["content"]
         text = rubric_reply(model, human) if "评分员" in system else FOLLOW_UP
@@ -53,35 +51,12 @@ class RubricHandler(BaseHTTPRequestHandler):
             message = {"role": "assistant", "content": text}
             reply = {"id": "c1", "object": "chat.completion", "created": 1, "model": model,
                      "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
-            return self._send(200, "application/json", json.dumps(reply, ensure_ascii=False).encode())
+            return self.send_body(200, "application/json", json.dumps(reply, ensure_ascii=False).encode())
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         pieces = [text[i:i + 24] for i in range(0, len(text), 24)]
         for delta, finish in [({"role": "assistant", "content": ""}, None)] + [({"content": p}, None) for p in pieces] \
                 + [({}, "stop")]:
-            chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": model,
-                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
-            self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+            self.wfile.write(sse_chunk(delta, finish, model=model, id="c1"))
         self.wfile.write(b"data: [DONE]\n\n")
-
-    def _send(self, status: int, kind: str, data: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-def start() -> ThreadingHTTPServer:
-    """Start the stub on a free loopback port (``server.server_address[1]``); ``stop`` it after."""
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), RubricHandler)
-    srv.daemon_threads = True
-    srv.requests = []
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
-
-
-def stop(srv: ThreadingHTTPServer) -> None:
-    srv.shutdown()
-    srv.server_close()

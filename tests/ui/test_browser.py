@@ -195,20 +195,10 @@ def test_settings_dead_endpoint_fails_clearly_and_hides_the_key(page, shots_dir)
 @pytest.fixture(scope="module")
 def openai_stub():
     """A local server speaking the OpenAI chat.completions protocol (the one the answer tests use)."""
-    import threading
-    from http.server import ThreadingHTTPServer
+    from tests.openai_stub import serve_stub
 
-    from tests.rag.test_llm_openai import Handler
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.requests = []
-    srv.release = threading.Event()
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv
-    srv.release.set()
-    srv.shutdown()
-    srv.server_close()
+    with serve_stub() as srv:
+        yield srv
 
 
 def test_session_llm_with_its_own_key_streams_an_llm_answer(page, browser, server_url, served_home, openai_stub,
@@ -291,11 +281,11 @@ def test_two_question_mock_interview_to_its_report(page, browser, server_url, co
 @pytest.fixture(scope="module")
 def rubric_llm():
     """A local OpenAI-protocol server that grades like a rubric model (see rubric_stub.py)."""
-    from tests.ui import rubric_stub
+    from tests.openai_stub import serve_stub
+    from tests.ui.rubric_stub import RubricHandler
 
-    srv = rubric_stub.start()
-    yield srv
-    rubric_stub.stop(srv)
+    with serve_stub(RubricHandler) as srv:
+        yield srv
 
 
 def test_interview_with_a_session_llm_shows_both_grades_and_flags_disagreement(page, corpus_settings, rubric_llm):

@@ -14,47 +14,22 @@ import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
+
+from tests.support import FOLLOW_UP, cited, conversation_plan, percentile
 
 pytestmark = pytest.mark.integration
 
 SESSIONS = 20
-FOLLOW_UP = "那它有什么缺点？"
-EVAL = Path(__file__).resolve().parents[2] / "data" / "eval" / "retrieval.jsonl"
-
-
-def cited(history: list) -> list[str]:
-    """Item ids linked from the last assistant message of a chatbot value."""
-    msg = history[-1]
-    content = msg["content"]
-    text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
-    ids = [chunk.split(")", 1)[0] for chunk in text.split("#qb-cite=")[1:]]
-    return list(dict.fromkeys(ids))
 
 
 @pytest.fixture(scope="module")
 def conversations(corpus_settings):
     """20 questions on 20 different items, each with the items an in-process answerer cites for it and its follow-up."""
     from rag.answer import Answerer
-    from rag.conversation import Conversation
 
-    answerer = Answerer(corpus_settings)
-    picked, seen = [], set()
-    for line in EVAL.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if row.get("lang") != "zh" or not row.get("gold") or row.get("kind") == "uncovered":
-            continue
-        chat = Conversation(answerer)
-        first = chat.ask(row["query"])
-        if first.abstained or not first.citations or first.citations[0].id in seen:
-            continue
-        second = chat.ask(FOLLOW_UP)
-        seen.add(first.citations[0].id)
-        picked.append((row["query"], [c.id for c in first.citations], [c.id for c in second.citations]))
-        if len(picked) == SESSIONS:
-            break
+    picked = conversation_plan(Answerer(corpus_settings), SESSIONS)
     assert len(picked) == SESSIONS
     return picked
 
@@ -96,7 +71,7 @@ def test_twenty_concurrent_chat_sessions(server_url, served_home, conversations)
         assert texts == [conversations[k][0], FOLLOW_UP]
     assert not mixed, mixed
     lat = sorted(latencies)
-    p95 = lat[max(0, int(round(0.95 * len(lat))) - 1)]
+    p95 = percentile(lat, 0.95)
     figures = {"sessions": SESSIONS, "requests": len(lat), "wall_s": round(wall, 2),
                "throughput_rps": round(len(lat) / wall, 2), "p50_s": round(statistics.median(lat), 3),
                "p95_s": round(p95, 3), "max_s": round(lat[-1], 3)}
@@ -138,6 +113,6 @@ def test_twenty_concurrent_clients_on_the_rest_api(server_url, served_home, conv
     lat = sorted(latencies)
     figures = {"clients": SESSIONS, "requests": len(lat), "wall_s": round(wall, 2),
                "throughput_rps": round(len(lat) / wall, 2), "p50_s": round(statistics.median(lat), 3),
-               "p95_s": round(lat[max(0, int(round(0.95 * len(lat))) - 1)], 3)}
+               "p95_s": round(percentile(lat, 0.95), 3)}
     (served_home / "concurrency_rest.json").write_text(json.dumps(figures), encoding="utf-8")
     print(f"\nconcurrency (REST API): {json.dumps(figures)}")

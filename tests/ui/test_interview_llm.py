@@ -14,6 +14,7 @@ import gradio as gr
 import pytest
 
 from ingest.settings import Settings
+from tests.openai_stub import serve_stub
 from tests.ui import rubric_stub
 from ui.interview_tab import submit_answer
 from ui.services import Services, SessionLLM
@@ -24,9 +25,8 @@ GOOD = "感受野是输出特征图上一个元素对应到输入图像上的区
 
 @pytest.fixture(scope="module")
 def stub():
-    srv = rubric_stub.start()
-    yield srv
-    rubric_stub.stop(srv)
+    with serve_stub(rubric_stub.RubricHandler) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
