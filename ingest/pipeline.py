@@ -255,7 +255,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                                  "format": doc.fmt, "encoding": doc.encoding} for doc, di in per_doc},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        store.write(settings.index_root, manifest, items, passages, dense, np.concatenate(rows), keyword, refs)
+        store.write(settings.index_root, manifest, items, passages, dense, np.concatenate(rows), refs, keyword)
         used = [r for r in new_roots if any(_under(Path(doc.path), r) for doc, _ in per_doc)]
         if used:   # a path that gave no item (a bad file) is reported, not registered
             _save_sources(settings, roots + used)

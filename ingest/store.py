@@ -55,12 +55,8 @@ class Index:
     passages: list[Passage]
     dense: object               # faiss.Index
     dense_rows: np.ndarray      # item position of each entry (an embedded text of an item), in item order
+    dense_refs: np.ndarray      # row in ``dense`` of each entry
     keyword: KeywordIndex
-    dense_refs: np.ndarray | None = None   # row in ``dense`` of each entry (None: entry e is row e)
-
-    def __post_init__(self) -> None:
-        if self.dense_refs is None:
-            self.dense_refs = np.arange(len(self.dense_rows), dtype=np.int32)
 
     @property
     def by_id(self) -> dict[str, QAItem]:
@@ -134,10 +130,10 @@ def index_type(index) -> str:
 
 
 def write(root: Path, manifest: dict, items: list[QAItem], passages: list[Passage], dense, dense_rows: np.ndarray,
-          keyword: KeywordIndex, dense_refs: np.ndarray | None = None) -> Path:
+          dense_refs: np.ndarray, keyword: KeywordIndex) -> Path:
     """Write a new index version and switch ``CURRENT`` to it atomically; returns the new folder.
 
-    ``dense_rows``/``dense_refs``: item and dense row of each entry (``dense_refs`` None: one row per entry).
+    ``dense_rows``/``dense_refs``: item and dense row of each entry.
     """
     import faiss
 
@@ -153,8 +149,7 @@ def write(root: Path, manifest: dict, items: list[QAItem], passages: list[Passag
                 f.write(json.dumps({"item_id": p.item_id, "index": p.index, "text": p.text}, ensure_ascii=False) + "\n")
         faiss.write_index(dense, str(tmp / "dense.faiss"))
         np.save(tmp / "dense_rows.npy", dense_rows.astype(np.int32))
-        refs = np.arange(len(dense_rows)) if dense_refs is None else dense_refs
-        np.save(tmp / "dense_refs.npy", np.asarray(refs, dtype=np.int32))
+        np.save(tmp / "dense_refs.npy", np.asarray(dense_refs, dtype=np.int32))
         keyword.save(tmp)
         manifest = dict(manifest, checksums=checksums(tmp))
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -243,7 +238,7 @@ def load(root: Path, embedding_model: str | None = None) -> Index:
     if (len(items) != manifest.get("items") or dense.ntotal != manifest.get("vectors") or len(refs) != len(rows)
             or dense.d != manifest.get("dim") or (len(refs) and not 0 <= int(refs.min()) <= int(refs.max()) < dense.ntotal)):
         raise IndexUnavailable(f"index at {folder} is inconsistent (counts differ from its manifest); {REBUILD_HINT}")
-    return Index(folder, manifest, items, passages, dense, rows, keyword, refs)
+    return Index(folder, manifest, items, passages, dense, rows, refs, keyword)
 
 
 def _crc32(path: Path) -> str:
