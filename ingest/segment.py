@@ -52,14 +52,36 @@ class Segment:
     number: int | None = None
     detail: str = ""
     kind: str = "qa"
+    section: str = ""      # the numbered/heading section path above the question ("3.1 基本概念")
+
+
+# Layouts a user can force (``qbank ingest --layout NAME``, the Library's upload preview);
+# ``Segmentation.layout`` names the one chosen, in the same vocabulary.
+LAYOUTS: dict[str, str] = {
+    "heading1": "headings at level 1", "heading2": "headings at level 2", "heading3": "headings at level 3",
+    "heading4": "headings at level 4", "heading5": "headings at level 5", "heading6": "headings at level 6",
+    "bold": "bold lines", "numbered": "numbered lines (1. / 1、 / 一、 / 第1题)",
+    "list": "list items with indented answers", "qa": "Q:/问： lines with A:/答： answers",
+    "sections": "no questions: heading sections",
+}
 
 
 @dataclass(frozen=True)
 class Segmentation:
-    """Items, plus the text that is no item (preamble, TOC, trailing sections), so nothing is lost."""
+    """Items, plus the text that is no item (preamble, TOC, trailing sections), so nothing is lost.
+
+    Attributes:
+        items: the Q&A items (or sections, for a document without Q&A structure).
+        rest: text outside any item.
+        layout: the question marker chosen (a key of :data:`LAYOUTS`).
+        doubt: "" when the split looks sound, else a code: ``few_items`` (very few items for the
+            file's size) or ``dominant_answer`` (one answer holds most of the file).
+    """
 
     items: tuple[Segment, ...]
     rest: tuple[Segment, ...] = ()
+    layout: str = "sections"
+    doubt: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,8 +135,18 @@ def fence_mask(lines: list[str] | tuple[str, ...]) -> list[bool]:
     return mask
 
 
-def segment(lines: list[str] | tuple[str, ...]) -> Segmentation:
-    """Split a document's lines into Q&A items, or into sections when it has no Q&A structure."""
+def segment(lines: list[str] | tuple[str, ...], layout: str | None = None) -> Segmentation:
+    """Split a document's lines into Q&A items, or into sections when it has no Q&A structure.
+
+    Args:
+        lines: the document's lines.
+        layout: force a question marker (a key of :data:`LAYOUTS`); ``None`` chooses from the document.
+
+    Raises:
+        ValueError: for an unknown layout name.
+    """
+    if layout is not None and layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
     lines = list(lines)
     fenced = fence_mask(lines)
     toc_lines, toc_titles = _find_toc(lines, fenced)
