@@ -20,9 +20,12 @@ All functions here are pure: lines in, :class:`Segment` out.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+from ingest.layout import TITLE_QUESTION_MAX_CHARS, choose
+from ingest.markers import (_ANSWER_LABEL, _DETAIL, CN_DIGITS, HEADING, Marker, normalize,  # noqa: F401  (re-exported)
+                            parse_line, parse_number, strip_decorations)
+
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _NUMBERED = re.compile(
@@ -35,9 +38,6 @@ _Q_MARK = re.compile(
     r"^\s*(?:\*\*)?\s*(?:Q(?P<qn>\d{1,5})?|问题?(?P<cn>\d{1,5})?|题目|面试题)\s*(?:\*\*)?\s*[:：.．]\s*(?:\*\*)?\s*(?P<text>.*?)\s*$",
     re.I)
 _A_MARK = re.compile(r"^\s*(?:\*\*)?\s*(?:A\d{0,5}|答案?|参考答案|回答)\s*(?:\*\*)?\s*[:：.．]\s*(?:\*\*)?\s*(?P<text>.*?)\s*$", re.I)
-_DETAIL = re.compile(r"^\s*\**\s*(?:题目|面试题|问题|题干)\s*[:：]\s*\**\s*(?P<text>.+?)\s*$")
-_ANSWER_LABEL = re.compile(r"^\s*\**\s*(?:答案|参考答案|答|回答|Answer|A)\s*[:：]\s*\**\s*", re.I)
-_PUNCT = re.compile(r"[\s\W_]+", re.U)
 SECTION_MAX_CHARS = 1500
 
 
@@ -84,40 +84,6 @@ class Segmentation:
     doubt: str = ""
 
 
-@dataclass(frozen=True)
-class _Cand:
-    line: int
-    number: int
-    text: str
-    style: str
-    quality: float
-    chapter: int = 0   # headings above this heading level seen so far (numbering may restart per chapter)
-
-
-def parse_number(token: str) -> int | None:
-    """``"12"`` -> 12, ``"十二"`` -> 12, ``"二十"`` -> 20; ``None`` if it is no number."""
-    if token.isdigit():
-        return int(token)
-    if not token or any(ch not in CN_DIGITS and ch not in "十百" for ch in token):
-        return None
-    total, current = 0, 0
-    for ch in token:
-        if ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            current = current * 10 + CN_DIGITS[ch] if current else CN_DIGITS[ch]
-    return total + current or None
-
-
-def normalize(text: str) -> str:
-    """Key for comparing titles: lowercase, no markup, punctuation or spaces."""
-    return _PUNCT.sub("", text.replace("**", "").lower())
-
-
 def fence_mask(lines: list[str] | tuple[str, ...]) -> list[bool]:
     """True for every line inside (or delimiting) a fenced code block; an unclosed fence runs to the end."""
     mask = [False] * len(lines)
@@ -150,17 +116,45 @@ def segment(lines: list[str] | tuple[str, ...], layout: str | None = None) -> Se
     lines = list(lines)
     fenced = fence_mask(lines)
     toc_lines, toc_titles = _find_toc(lines, fenced)
-    chain = _best_chain(lines, fenced, toc_lines, toc_titles)
-    markers = [i for i, line in enumerate(lines) if not fenced[i] and _Q_MARK.match(line) and _Q_MARK.match(line).group("text")]
-    if chain and (len(chain) >= 2 or not markers) and len(chain) >= len(markers) // 2:
-        starts = [(c.line, c.number, c.text, _level(lines[c.line])) for c in chain]
-        return _cut(lines, fenced, starts)
-    if len(markers) >= 1:
-        return _cut_markers(lines, fenced, markers)
-    headings = _question_headings(lines, fenced)
-    if headings:
-        return _cut(lines, fenced, headings)
-    return Segmentation(items=tuple(_sections(lines, fenced, 0, len(lines) - 1)))
+    name, starts, breaks = choose(lines, fenced, toc_lines, toc_titles, layout)
+    q_markers = [i for i, line in enumerate(lines)
+                 if not fenced[i] and _Q_MARK.match(line) and _Q_MARK.match(line).group("text")]
+    use_markers = layout == "qa" or (layout is None and q_markers and not (
+        starts and (len(starts) >= 2 or not q_markers) and len(starts) >= len(q_markers) // 2))
+    if use_markers and q_markers:
+        return _with_doubt(lines, replace(_cut_markers(lines, fenced, q_markers), layout="qa"))
+    if starts:
+        return _with_doubt(lines, replace(_cut_items(lines, fenced, starts, breaks), layout=name))
+    single = _title_question(lines, fenced)
+    if single is not None:
+        return Segmentation(items=(single,), layout="heading1")
+    return Segmentation(items=tuple(_sections(lines, fenced, 0, len(lines) - 1)), layout="sections")
+
+
+def _title_question(lines: list[str], fenced: list[bool]) -> Segment | None:
+    """A short document with no Q&A structure whose own title asks is one answer to that question."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None or sum(len(line) for line in lines) > TITLE_QUESTION_MAX_CHARS:
+        return None
+    m = parse_line(lines[first], first)
+    if m is None or m.container != "h1" or not m.asks:
+        return None
+    end = _last_text_line(lines, first, len(lines) - 1)
+    if end == first:
+        return None
+    return _make_item(lines, first, end, 1, m.title)
+
+
+def _with_doubt(lines: list[str], seg: Segmentation) -> Segmentation:
+    """Flag a split that looks wrong: very few items for the file's size, or one answer holding most of it."""
+    qa = [s for s in seg.items if s.kind == "qa"]
+    total = sum(len(line) for line in lines) or 1
+    doubt = ""
+    if qa and len(lines) >= 150 and len(qa) <= 2:
+        doubt = "few_items"
+    elif len(qa) >= 3 and max(len(s.answer) for s in qa) > 0.6 * total:
+        doubt = "dominant_answer"
+    return replace(seg, doubt=doubt) if doubt else seg
 
 
 # -- table of contents --------------------------------------------------------
@@ -196,129 +190,9 @@ def _find_toc(lines: list[str], fenced: list[bool]) -> tuple[set[int], set[str]]
     return toc_lines, {t for t in titles if t}
 
 
-# -- numbered chains ----------------------------------------------------------
-
 def _level(line: str) -> int:
     m = _HEADING.match(line)
     return len(m.group(1)) if m else 7
-
-
-def _candidates(lines: list[str], fenced: list[bool], toc_lines: set[int], toc_titles: set[str]) -> list[_Cand]:
-    cands: list[_Cand] = []
-    seen_levels = [0] * 7   # headings seen so far, by level
-    for i, line in enumerate(lines):
-        if fenced[i] or i in toc_lines or not line.strip():
-            continue
-        heading = _HEADING.match(line)
-        chapter = 0
-        if heading:
-            level = len(heading.group(1))
-            chapter = sum(seen_levels[1:level])
-            seen_levels[level] += 1
-            body, style = heading.group(2).strip(), f"h{level}"
-        elif len(line) - len(line.lstrip(" \t")) > 3:
-            continue
-        else:
-            body, style = line.strip(), "plain"
-        bold = _BOLD_WRAP.match(body)
-        if bold:
-            body, style = bold.group("inner").strip(), style + "-bold"
-        m = _NUMBERED.match(body)
-        if not m:
-            continue
-        number = parse_number(m.group("num"))
-        if number is None:
-            continue
-        text = m.group("text").strip().strip("*").strip()
-        if not text:
-            continue
-        style += "-cn" if not m.group("num").isdigit() else ""
-        style += "-paren" if m.group("open") else ""
-        cands.append(_Cand(i, number, text, style, _quality(lines, i, text, style, toc_titles), chapter))
-    # a numbered line whose number and title recur later is a table-of-contents entry
-    seen: dict[tuple[int, str], int] = {}
-    toc_like: set[int] = set()
-    for c in cands:
-        key = (c.number, normalize(c.text))
-        if key in seen:
-            toc_like.add(seen[key])
-        seen[key] = c.line
-    return [c for c in cands if c.line not in toc_like]
-
-
-def _quality(lines: list[str], i: int, text: str, style: str, toc_titles: set[str]) -> float:
-    q = 0.0
-    key = normalize(text)
-    if toc_titles and key and any(key == t or (len(t) >= 4 and (t in key or key in t)) for t in toc_titles):
-        q += 4
-    stripped = text.rstrip("*").rstrip()
-    if stripped.endswith(("：", ":")):
-        q -= 3
-    if stripped.endswith(("？", "?")):
-        q += 1
-    if style.startswith("h"):
-        q += 1
-    elif text.startswith("**") or "：**" in text or ":**" in text:
-        q -= 1
-    if len(text) > 80:
-        q -= 1 if len(text) <= 150 else 3
-    prev_numbered = i > 0 and lines[i - 1].strip() and _NUMBERED.match(lines[i - 1].strip().lstrip("#").strip())
-    if prev_numbered and not style.startswith("h"):
-        q -= 1
-    return q
-
-
-def _best_chain(lines, fenced, toc_lines, toc_titles) -> list[_Cand]:
-    by_style: dict[str, list[_Cand]] = {}
-    for c in _candidates(lines, fenced, toc_lines, toc_titles):
-        by_style.setdefault(c.style, []).append(c)
-    best_chain: list[_Cand] = []
-    best_score = float("-inf")
-    for cands in by_style.values():
-        chain, score = _chain_dp(cands)
-        lone_question = (len(chain) == 1 and chain[0].style.startswith("h")
-                         and chain[0].text.rstrip("*").rstrip().endswith(("？", "?")))
-        if (len(chain) >= 2 or lone_question) and score > best_score:
-            best_chain, best_score = chain, score
-    return best_chain
-
-
-def _chain_dp(cands: list[_Cand]) -> tuple[list[_Cand], float]:
-    """Best chain of strictly increasing numbers (steps of 1 preferred, at most 3), candidates in line order.
-
-    Numbering may restart at 1 after a heading of a higher level (``## 第二章`` then ``### 1.``).
-    """
-    best: list[float] = []
-    back: list[int] = []
-    last_by_number: dict[int, list[int]] = {}
-    chapter, best_in_chapter, best_before = 0, -1, -1   # indexes into best (-1: none)
-    for i, c in enumerate(cands):
-        if c.chapter != chapter:
-            if best_in_chapter != -1 and (best_before == -1 or best[best_in_chapter] > best[best_before]):
-                best_before = best_in_chapter
-            chapter, best_in_chapter = c.chapter, -1
-        start = 2 + c.quality + (1.0 if c.number == 1 else -min(c.number - 1, 5))
-        score, prev = start, -1
-        for step in (1, 2, 3):
-            for j in last_by_number.get(c.number - step, ()):
-                s = best[j] + 2 + c.quality - 2.5 * (step - 1)
-                if s > score:
-                    score, prev = s, j
-        if c.number == 1 and best_before != -1 and best[best_before] + 2 + c.quality - 0.5 > score:
-            score, prev = best[best_before] + 2 + c.quality - 0.5, best_before
-        best.append(score)
-        back.append(prev)
-        last_by_number.setdefault(c.number, []).append(i)
-        if best_in_chapter == -1 or score > best[best_in_chapter]:
-            best_in_chapter = i
-    if not best:
-        return [], float("-inf")
-    end = max(range(len(best)), key=best.__getitem__)
-    chain = []
-    while end != -1:
-        chain.append(cands[end])
-        end = back[end]
-    return chain[::-1], max(best)
 
 
 # -- cutting ------------------------------------------------------------------
@@ -327,6 +201,72 @@ def _last_text_line(lines: list[str], start: int, end: int) -> int:
     while end > start and not lines[end].strip():
         end -= 1
     return end
+
+
+def _cut_items(lines: list[str], fenced: list[bool], starts: list[Marker], breaks: set[int]) -> Segmentation:
+    """Items from the chosen question markers, each with its section path; the text between becomes sections.
+
+    An item ends at the next start or break, or at a heading that closes it: for a heading question
+    any heading at its level or above, for a bold/numbered/list question any heading at the level of
+    the headings that group the questions.
+    """
+    start_lines = {m.line for m in starts}
+    ends = sorted(start_lines | set(breaks)) + [len(lines)]
+    heads = [(i, len(HEADING.match(line).group(1))) for i, line in enumerate(lines)
+             if not fenced[i] and HEADING.match(line)]
+    group_level = _group_level(heads, [m for m in starts if m.container[0] != "h"])
+    titles = _section_titles(lines, heads, start_lines)
+    items: list[Segment] = []
+    rest: list[Segment] = []
+    first = min(start_lines)
+    if any(line.strip() for line in lines[:first]):
+        rest.extend(_sections(lines, fenced, 0, first - 1))
+    for m in sorted(starts, key=lambda m: m.line):
+        stop = next(e for e in ends if e > m.line) - 1
+        closing = m.level if m.container[0] == "h" else group_level
+        cut = next((i - 1 for i, lvl in heads if m.line < i <= stop and lvl <= closing), stop)
+        if cut < stop:
+            rest.extend(_sections(lines, fenced, cut + 1, stop))
+        end = _last_text_line(lines, m.line, cut)
+        item = _make_item(lines, m.line, end, m.number, m.title)
+        items.append(replace(item, section=titles(m)))
+    for b in sorted(breaks):
+        if b not in start_lines and b >= first:
+            stop = next(e for e in ends if e > b) - 1
+            rest.extend(_sections(lines, fenced, b, stop))
+    if any(m.scheme in ("none", "hier") for m in starts):
+        # un-numbered questions, or hierarchical leaves (3.1.1, 3.2.1 …): count them 1, 2, 3 … in the document
+        items = [replace(s, number=k) for k, s in enumerate(items, start=1)]
+    return Segmentation(items=tuple(items), rest=tuple(sorted(rest, key=lambda s: s.start)))
+
+
+def _group_level(heads: list[tuple[int, int]], starts: list[Marker]) -> int:
+    """The level of the headings that group non-heading questions (the most common one right above them)."""
+    counts: dict[int, int] = {}
+    for m in starts:
+        above = [lvl for i, lvl in heads if i < m.line]
+        if above:
+            counts[above[-1]] = counts.get(above[-1], 0) + 1
+    return max(counts, key=counts.get) if counts else 0
+
+
+def _section_titles(lines: list[str], heads: list[tuple[int, int]], start_lines: set[int]):
+    """A function giving each question the path of the non-question headings above it ("3 章 › 3.1 节")."""
+    h1 = [i for i, lvl in heads if lvl == 1]
+    skip = {h1[0]} if len(h1) == 1 else set()    # the document's own title is no section
+
+    def titles(m: Marker) -> str:
+        stack: dict[int, str] = {}
+        for i, lvl in heads:
+            if i >= m.line:
+                break
+            for deeper in [k for k in stack if k >= lvl]:
+                del stack[deeper]
+            if i not in start_lines and i not in skip:
+                stack[lvl] = strip_decorations(HEADING.match(lines[i]).group(2))
+        limit = m.level if m.container[0] == "h" else 7
+        return " › ".join(t for lvl, t in sorted(stack.items()) if lvl < limit and t)
+    return titles
 
 
 def _cut(lines: list[str], fenced: list[bool], starts: list[tuple[int, int | None, str, int]]) -> Segmentation:
