@@ -281,10 +281,17 @@ def _unnumbered(lines, fenced, ms: list[Marker], toc_titles, labelled, min_asks:
 
 # -- choice ----------------------------------------------------------------------
 
-def _spans(p: Proposal, n_lines: int) -> list[tuple[int, int]]:
-    lines = sorted([m.line for m in p.starts] + list(p.breaks)) + [n_lines]
-    starts = {m.line for m in p.starts}
-    return [(a, b) for a, b in zip(lines, lines[1:]) if a in starts]
+def _spans(p: Proposal, n_lines: int, heads: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """``(start, end)`` (end exclusive) of each item: to the next start or break, or to a heading that closes it."""
+    ends = sorted([m.line for m in p.starts] + list(p.breaks)) + [n_lines]
+    out = []
+    for m in sorted(p.starts, key=lambda m: m.line):
+        stop = next(e for e in ends if e > m.line)
+        if heads:
+            closing = m.level if m.container[0] == "h" else 6
+            stop = next((i for i, lvl in heads if m.line < i < stop and lvl <= closing), stop)
+        out.append((m.line, stop))
+    return out
 
 
 def _inside(inner: Proposal, outer: Proposal, n_lines: int) -> bool:
@@ -362,25 +369,25 @@ def choose(lines: list[str], fenced: list[bool], toc_lines: set[int], toc_titles
     if forced is not None and forced != "qa":
         p = _forced(forced, lines, fenced, ms, toc_titles, labelled)
         return (forced, p.starts, p.breaks) if p and p.starts else ("sections", [], set())
-    best = _pick(_proposals(lines, fenced, ms, toc_titles, labelled, ASKS_UNNUMBERED), len(lines))
-    if best is not None and best.numbered and best.asks < ASKS_FOR_QA and not _toc_backed(best, toc_titles):
-        best = None          # numbered notes: "1.1 输入层", "1.2 卷积层" are sections, not questions
+    # numbered notes ("1.1 输入层", "1.2 卷积层") are sections, not questions: such a family is no candidate
+    props = [p for p in _proposals(lines, fenced, ms, toc_titles, labelled, ASKS_UNNUMBERED)
+             if not (p.numbered and p.asks < ASKS_FOR_QA)]
+    best = _pick(props, len(lines))
     if best is None:
         return "sections", [], set()
     best = _drop_unanswered(lines, fenced, best)
     starts, breaks = list(best.starts), set(best.breaks)
     starts += _again(lines, fenced, ms, toc_titles, labelled, best)
+    starts += _asking_leaves(lines, fenced, ms, best, {m.line for m in starts})
     starts.sort(key=lambda m: m.line)
     return best.name, starts, breaks
 
 
-def _toc_backed(p: Proposal, toc_titles: set[str]) -> bool:
-    return bool(toc_titles) and sum(normalize(m.title) in toc_titles for m in p.starts) >= 0.5 * len(p.starts)
-
-
 def _again(lines, fenced, ms, toc_titles, labelled, best: Proposal) -> list[Marker]:
     """Questions in the text outside the chosen items: a stricter family of its own there."""
-    spans = _spans(best, len(lines))
+    heads = [(i, len(HEADING.match(line).group(1))) for i, line in enumerate(lines)
+             if not fenced[i] and HEADING.match(line)]
+    spans = _spans(best, len(lines), heads)
     outside = [m for m in ms if not any(a <= m.line < b for a, b in spans)
                and m.line not in best.breaks]
     if len(outside) < MIN_RECURSIVE:
@@ -391,3 +398,24 @@ def _again(lines, fenced, ms, toc_titles, labelled, best: Proposal) -> list[Mark
         return []
     p = max(props, key=lambda p: p.score)
     return [m for m in p.starts if m.asks or labelled[m.line]]
+
+
+def _asking_leaves(lines, fenced, ms: list[Marker], best: Proposal, taken: set[int]) -> list[Marker]:
+    """With un-numbered heading questions at level L, a heading above L that asks, has an answer and no sub-headings.
+
+    ``### ELMo 的缺点`` among ``### topic`` / ``#### question`` pairs is a question written one level up.
+    """
+    if best.numbered or best.starts[0].container[0] != "h":
+        return []
+    level = best.starts[0].level
+    heads = [m for m in ms if m.container[0] == "h"]
+    out = []
+    for k, m in enumerate(heads):
+        if m.line in taken or m.level >= level or not m.asks or m.level == 1:
+            continue
+        nxt = heads[k + 1] if k + 1 < len(heads) else None
+        if nxt is not None and nxt.level > m.level:
+            continue         # it has sub-headings: a topic above questions
+        if _has_body(lines, fenced, m, nxt.line if nxt else len(lines)):
+            out.append(m)
+    return out

@@ -149,8 +149,8 @@ def _bold_body(body: str) -> str | None:
         head = inner[:close].strip()
         if not tail or not strip_decorations(tail):
             return head
-        if head.rstrip().endswith(("？", "?")) and len(tail) <= 30 and tail[0] in "（([":
-            return head
+        if asks(head) and len(tail) <= 60 and (tail[0] in "（([，," or head.endswith(("？", "?"))):
+            return head      # a bold question with a remark after it
         return None
     return None
 
