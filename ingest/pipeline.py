@@ -19,19 +19,32 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest import layout_choices
 from ingest import store
 from ingest.embed import canonical_name, load_embedder
-from ingest.items import IngestReport, Passage, QAItem, SourceDoc
+from ingest.items import FileSplit, IngestReport, Passage, QAItem, SourceDoc
 from ingest.keypoints import key_points
 from ingest.keyword import Analyzer, Glossary, KeywordIndex
 from ingest.load import LoadError, find_files, load
 from ingest.passages import lead_sentences, split_passages
-from ingest.segment import normalize, segment
+from ingest.segment import Segmentation, normalize, segment
 from ingest.settings import BUNDLED_CORPUS, Settings
 from ingest.topics import topic_of
 from ingest.vectors import default_workers, start_embedding
 
-SEGMENTER_VERSION = "4"   # bump when segmentation, passage splitting or embed_texts changes (invalidates the cache)
+def _stage_version(*modules: str) -> str:
+    """A version that changes whenever the source of the stages that make items and embedded texts changes."""
+    import hashlib
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in modules:
+        digest.update((here / f"{name}.py").read_bytes())
+    return "5-" + digest.hexdigest()[:10]
+
+
+# segmentation, key points and passage splitting: any change to them invalidates the cache and the index
+SEGMENTER_VERSION = _stage_version("markers", "layout", "segment", "keypoints", "passages")
 TITLES_FILE = "titles.json"   # optional {file name: display title} beside a bank
 
 
