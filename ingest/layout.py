@@ -183,10 +183,11 @@ def _labelled(lines: list[str], m: Marker) -> bool:
 def _has_body(lines: list[str], fenced: list[bool], m: Marker, nxt: int) -> bool:
     """Text (or code) between the marker and the next start/heading: an unanswered question is none."""
     for j in range(m.line + 1, min(nxt, len(lines))):
-        if lines[j].strip() and (fenced[j] or not HEADING.match(lines[j])):
-            return True
-        if HEADING.match(lines[j]) and not fenced[j]:
+        heading = None if fenced[j] else HEADING.match(lines[j])
+        if heading and (m.container[0] != "h" or len(heading.group(1)) <= m.level):
             return False
+        if lines[j].strip():
+            return True      # text, code, or a sub-heading of the answer
     return False
 
 
