@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_MAY_START = re.compile(r"^(?:[-*+_(（第QqA问答题一二三四五六七八九十百零两\d])")
 _LIST = re.compile(r"^([-*+])\s+(\S.*?)\s*$")
 _NUMBERED = re.compile(
     r"^(?:第\s*)?(?P<open>[(（]\s*)?(?P<num>\d{1,6}|[一二三四五六七八九十百零两]{1,4})\s*"
@@ -166,6 +167,8 @@ def parse_line(line: str, index: int, next_line: str | None = None) -> Marker | 
         return None
     else:
         container, body = "plain", line.strip()
+        if not _MAY_START.match(body):
+            return None      # no number, bullet or bold at its start: an ordinary line of text
     indented = False
     if container == "plain" and line[:1] in "-*+" and not body.startswith("**"):
         m = _LIST.match(line)
@@ -183,11 +186,11 @@ def parse_line(line: str, index: int, next_line: str | None = None) -> Marker | 
         return None          # a bold lead-in ("**参考资料**：见下") is answer text
     body = body.strip()
     scheme, path, title = _numbering(body)
+    if container == "plain" and scheme == "none":
+        return None          # an ordinary line of text
     title = strip_decorations(title)
     if not title:
         return None
-    if container == "plain" and scheme == "none":
-        return None          # an ordinary line of text
     return Marker(index, container, bold, scheme, path, title, asks(title), indented)
 
 

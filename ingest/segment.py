@@ -19,6 +19,7 @@ All functions here are pure: lines in, :class:`Segment` out.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, replace
 
@@ -254,18 +255,20 @@ def _section_titles(lines: list[str], heads: list[tuple[int, int]], start_lines:
     """A function giving each question the path of the non-question headings above it ("3 章 › 3.1 节")."""
     h1 = [i for i, lvl in heads if lvl == 1]
     skip = {h1[0]} if len(h1) == 1 else set()    # the document's own title is no section
+    stacks: list[tuple[int, dict[int, str]]] = []   # (heading line, the stack right after it)
+    stack: dict[int, str] = {}
+    for i, lvl in heads:
+        stack = {k: v for k, v in stack.items() if k < lvl}
+        if i not in start_lines and i not in skip:
+            stack[lvl] = strip_decorations(HEADING.match(lines[i]).group(2))
+        stacks.append((i, stack))
+    lines_of = [i for i, _ in stacks]
 
     def titles(m: Marker) -> str:
-        stack: dict[int, str] = {}
-        for i, lvl in heads:
-            if i >= m.line:
-                break
-            for deeper in [k for k in stack if k >= lvl]:
-                del stack[deeper]
-            if i not in start_lines and i not in skip:
-                stack[lvl] = strip_decorations(HEADING.match(lines[i]).group(2))
+        k = bisect.bisect_left(lines_of, m.line) - 1
+        above = stacks[k][1] if k >= 0 else {}
         limit = m.level if m.container[0] == "h" else 7
-        return " › ".join(t for lvl, t in sorted(stack.items()) if lvl < limit and t)
+        return " › ".join(t for lvl, t in sorted(above.items()) if lvl < limit and t)
     return titles
 
 
