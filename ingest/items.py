@@ -50,6 +50,7 @@ class QAItem:
     duplicates: tuple[str, ...] = ()  # ids of items whose question is word for word the same
     key_points: tuple[str, ...] = ()
     topic: str = ""
+    section: str = ""                # the section path above the question ("3.1 基本概念"); "" in older indexes
 
     def to_dict(self) -> dict:
         d = dict(self.__dict__)   # every field is flat (str, int, tuples of str): no deep asdict() needed
@@ -78,6 +79,8 @@ class QAItem:
             d["duplicates"] = list(self.duplicates)
         if self.topic:
             d["topic"] = self.topic
+        if self.section:
+            d["section"] = self.section
         return d
 
 
@@ -100,4 +103,31 @@ class IngestReport:
     reused: int = 0
     seconds: float = 0.0
     errors: list[tuple[str, str]] = field(default_factory=list)   # (file, reason)
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)   # (file, doubt about its split)
+    splits: dict[str, "FileSplit"] = field(default_factory=dict)      # path -> how each indexed file was split
+
+
+@dataclass(frozen=True)
+class FileSplit:
+    """How one file was (or would be) segmented: the layout, any doubt about it, its items.
+
+    Attributes:
+        path: absolute path of the file.
+        file: its file name.
+        layout: the question marker used (a key of ``ingest.segment.LAYOUTS``).
+        forced: the layout the user forced (``qbank ingest --layout``, the upload preview), "" for automatic.
+        doubt: "" when the split looks sound, else a code: ``few_items``, ``dominant_answer`` (from the
+            segmenter) or ``only_sections`` (no question found: the file became heading sections).
+        lines: the number of lines segmented.
+        items: the items it gives.
+        error: why the file could not be loaded ("" when it was).
+    """
+
+    path: str
+    file: str
+    layout: str = ""
+    forced: str = ""
+    doubt: str = ""
+    lines: int = 0
+    items: tuple[QAItem, ...] = ()
+    error: str = ""

@@ -1,7 +1,7 @@
 """Ingest: files -> Q&A items -> passages -> embeddings + keyword index -> an atomically switched index.
 
 Only files whose bytes changed are re-embedded: vectors are cached per
-(embedding model, file hash, segmenter version) under ``$QBANK_HOME/cache``,
+(embedding model, file hash, segmenter version, forced layout) under ``$QBANK_HOME/cache``,
 and a text that repeats (within or across banks) is embedded once (see ``ingest.vectors``).
 """
 
@@ -78,9 +78,18 @@ def _lock(settings: Settings):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def make_items(doc: SourceDoc, slug: str) -> list[QAItem]:
+def make_items(doc: SourceDoc, slug: str, layout: str | None = None) -> list[QAItem]:
     """Segment a loaded document and give each item its id, citation fields, key points and topic."""
-    seg = segment(doc.lines)
+    return split_doc(doc, slug, layout)[1]
+
+
+def split_doc(doc: SourceDoc, slug: str, layout: str | None = None) -> tuple[Segmentation, list[QAItem]]:
+    """:func:`make_items`, with the :class:`~ingest.segment.Segmentation` (its layout and doubt).
+
+    Args:
+        layout: force a question marker (a key of ``LAYOUTS``); ``None`` or ``""`` lets the segmenter choose.
+    """
+    seg = segment(doc.lines, layout or None)
     items = []
     for ordinal, s in enumerate(seg.items, start=1):
         item_id = f"{slug}-{s.number}" if s.kind == "qa" and s.number is not None else f"{slug}-s{ordinal}"
@@ -89,14 +98,85 @@ def make_items(doc: SourceDoc, slug: str) -> list[QAItem]:
         items.append(QAItem(
             id=item_id, doc=doc.title, file=doc.file, number=s.number if s.kind == "qa" else None,
             question=s.question, answer=s.answer, lines=lines, page=page, detail=s.detail, kind=s.kind,
-            path=doc.path, key_points=_key_points(s.answer), topic=topic_of(s.question + " " + s.detail, s.answer)))
+            path=doc.path, key_points=_key_points(s.answer), topic=topic_of(s.question + " " + s.detail, s.answer),
+            section=s.section))
     # a number used twice (a bank that restarts its numbering) must not give two items one id
     seen: dict[str, int] = {}
     for k, it in enumerate(items):
         if it.id in seen:
             items[k] = _with(it, id=f"{it.id}-{it.lines[0] if it.lines else k}")
         seen[items[k].id] = k
-    return items
+    return seg, items
+
+
+def file_split(doc: SourceDoc, seg: Segmentation, items: list[QAItem], forced: str = "") -> FileSplit:
+    """What a segmentation gave for a file, with its doubt: the segmenter's, or ``only_sections``
+    when no question was found (unless the user asked for sections)."""
+    doubt = seg.doubt
+    if not doubt and items and all(it.kind == "section" for it in items) and forced != "sections":
+        doubt = "only_sections"
+    return FileSplit(path=doc.path, file=doc.file, layout=seg.layout, forced=forced, doubt=doubt,
+                     lines=len(doc.lines), items=tuple(items))
+
+
+def doubt_message(split: FileSplit) -> str:
+    """The doubt about a file's split as one English line (CLI, ``IngestReport.warnings``); "" if none."""
+    n, qa = len(split.items), sum(it.kind == "qa" for it in split.items)
+    hint = f"check with `qbank ingest --dry-run {split.file}`, fix with --layout NAME"
+    if split.doubt == "few_items":
+        return f"only {qa} questions from {split.lines} lines: {hint}"
+    if split.doubt == "dominant_answer":
+        big = max(split.items, key=lambda it: (it.lines[1] - it.lines[0]) if it.lines else len(it.answer))
+        where = f" (lines {big.lines[0]}-{big.lines[1]})" if big.lines else ""
+        return f"one answer holds most of the file{where}: {hint}"
+    if split.doubt == "only_sections":
+        return f"no questions found, indexed as {n} heading sections: if it is a question bank, {hint}"
+    return f"the split looks doubtful ({split.doubt}): {hint}" if split.doubt else ""
+
+
+def dry_run(settings: Settings, paths: list[Path] | None = None, layouts: dict[str | Path, str] | None = None
+            ) -> list[FileSplit]:
+    """How each file would be segmented, touching nothing (no index, ``sources.json`` or ``layouts.json``).
+
+    Args:
+        paths: files or folders; none means every source an ingest would read.
+        layouts: layouts to force per file or folder (``""``/``auto``: the segmenter chooses),
+            over the choices remembered in ``layouts.json``.
+    """
+    requested = _expand_layouts(layouts)
+    files, skipped = find_files([Path(p).expanduser().resolve() for p in paths] if paths else sources(settings))
+    chosen = {**layout_choices.load(settings), **requested}
+    out = [FileSplit(path=str(name), file=Path(str(name)).name, error=reason) for name, reason in skipped]
+    titles = _titles(files)
+    taken: set[str] = set()
+    for f in files:
+        try:
+            doc = load(f)
+        except LoadError as exc:
+            out.append(FileSplit(path=exc.path or str(f), file=Path(exc.path or str(f)).name, error=exc.reason))
+            continue
+        if doc.file in titles:
+            doc = SourceDoc(**{**doc.__dict__, "title": titles[doc.file]})
+        forced = chosen.get(doc.path, "")
+        seg, items = split_doc(doc, _slug(Path(doc.path), taken), forced)
+        out.append(file_split(doc, seg, items, forced))
+    return out
+
+
+def _expand_layouts(layouts: dict[str | Path, str] | None) -> dict[str, str]:
+    """``{file or folder: layout}`` -> ``{absolute file path: forced layout or ""}`` (names checked first).
+
+    Raises:
+        ValueError: an unknown layout name.
+    """
+    if not layouts:
+        return {}
+    checked = {Path(p).expanduser().resolve(): layout_choices.check(name) for p, name in layouts.items()}
+    out: dict[str, str] = {}
+    for root, name in checked.items():
+        files = find_files([root])[0] if root.is_dir() else [root]
+        out.update({str(f): name for f in files})
+    return out
 
 
 @lru_cache(maxsize=4096)   # banks repeat answers word for word; key points are a pure function of the answer
@@ -150,16 +230,27 @@ def embed_texts(item: QAItem, passages: list[Passage]) -> list[str]:
 
 
 def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = False,
-           progress: bool | None = None) -> IngestReport:
+           progress: bool | None = None, layouts: dict[str | Path, str] | None = None) -> IngestReport:
     """Build or update the index from the bundled corpus, the registered banks and ``paths``.
 
     Bad files are reported in ``IngestReport.errors`` and skipped; the rest ingests.
-    When no file yields an item, the previous index is left untouched.
+    When no file yields an item, the previous index is left untouched. A file whose split looks
+    doubtful is indexed and named in ``IngestReport.warnings``.
+
+    Args:
+        layouts: ``{file or folder: layout}`` to force the question marker of those files (a key of
+            ``ingest.segment.LAYOUTS``; ``""``/``auto`` lets the segmenter choose again). The choice is
+            remembered in ``layouts.json`` once the file is indexed, and used by every later ingest.
+
+    Raises:
+        ValueError: an unknown layout name (before anything is read or written).
     """
     t0 = time.perf_counter()
     report = IngestReport()
     show = sys.stderr.isatty() if progress is None else progress
+    requested = _expand_layouts(layouts)
     with _lock(settings):
+        chosen = {**layout_choices.load(settings), **requested}
         roots = sources(settings)
         new_roots: list[Path] = []
         for p in paths or []:
@@ -183,10 +274,14 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         for doc in docs:
             if doc.file in titles:
                 doc = SourceDoc(**{**doc.__dict__, "title": titles[doc.file]})
-            doc_items = make_items(doc, _slug(Path(doc.path), taken))
+            forced = chosen.get(doc.path, "")
+            seg, doc_items = split_doc(doc, _slug(Path(doc.path), taken), forced)
             if not doc_items:
                 report.errors.append((doc.file, "no text to index after segmentation"))
                 continue
+            split = report.splits[doc.path] = file_split(doc, seg, doc_items, forced)
+            if split.doubt:
+                report.warnings.append((doc.file, doubt_message(split)))
             per_doc.append((SourceDoc(**{**doc.__dict__, "lines": (), "pages": ()}), doc_items))
             items.extend(doc_items)
         docs.clear()   # the text lives on in the items; a 100k-item ingest must not hold it twice
@@ -215,7 +310,9 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             plan.append((doc, texts, owners))
         _clean_cache(cache)
         bar = _bar(sum(len(p[1]) for p in plan), show)
-        paths = [cache / f"{doc.sha256}-{SEGMENTER_VERSION}.npy" for doc, _, _ in plan]
+        # a forced layout segments differently: its own cache entry (auto keeps the plain key)
+        paths = [cache / f"{doc.sha256}-{SEGMENTER_VERSION}{_layout_key(report.splits[doc.path].forced)}.npy"
+                 for doc, _, _ in plan]
         cached = [None if rebuild else _cached_vectors(path, (len(texts), embedder.dim))
                   for path, (_, texts, _) in zip(paths, plan)]
         # each distinct text is embedded once, however many banks repeat it, while the keyword index is built
@@ -265,10 +362,15 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             "glossary_digest": base.digest(),   # of data/glossary.tsv: `qbank serve` rebuilds when it changes
             "glossary": {k: v for k, v in analyzer.glossary.canon.items() if k not in base_glossary},
             "files": {doc.path: {"file": doc.file, "title": doc.title, "sha256": doc.sha256, "items": len(di),
-                                 "format": doc.fmt, "encoding": doc.encoding} for doc, di in per_doc},
+                                 "format": doc.fmt, "encoding": doc.encoding,
+                                 "layout": report.splits[doc.path].layout, "forced": report.splits[doc.path].forced,
+                                 "doubt": report.splits[doc.path].doubt} for doc, di in per_doc},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         store.write(settings.index_root, manifest, items, passages, dense, np.concatenate(rows), refs, keyword)
+        kept = {path: name for path, name in requested.items() if path in report.splits}
+        if kept:   # remembered once indexed, so every later ingest segments these files the same way
+            layout_choices.remember(settings, kept)
         used = [r for r in new_roots if any(_under(Path(doc.path), r) for doc, _ in per_doc)]
         if used:   # a path that gave no item (a bad file) is reported, not registered
             _save_sources(settings, roots + used)
@@ -276,6 +378,10 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         report.files = len(per_doc)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _layout_key(forced: str) -> str:
+    return f"-{forced}" if forced else ""
 
 
 def _under(path: Path, root: Path) -> bool:

@@ -92,6 +92,10 @@ class Settings:
         return self.home / "sources.json"
 
     @property
+    def layouts_file(self) -> Path:
+        return self.home / "layouts.json"
+
+    @property
     def db_path(self) -> Path:
         return self.home / "interview.sqlite3"
 

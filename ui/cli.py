@@ -39,13 +39,68 @@ def cmd_ingest(args) -> int:
     from ingest.pipeline import ingest
 
     settings = _settings(args)
-    report = ingest(settings, [Path(p) for p in args.paths], rebuild=args.rebuild)
+    if args.json and not args.dry_run:
+        raise CliError("--json goes with --dry-run (qbank ingest --dry-run --json PATH)")
+    layouts = None
+    if args.layout is not None:
+        if not args.paths:
+            raise CliError("--layout needs the files it applies to: qbank ingest --layout NAME PATH")
+        from ingest.layout_choices import check
+
+        check(args.layout)      # an unknown name is one clear error before anything is read
+        layouts = {p: args.layout for p in args.paths}
+    if args.dry_run:
+        return _dry_run(settings, args, layouts)
+    report = ingest(settings, [Path(p) for p in args.paths], rebuild=args.rebuild, layouts=layouts)
     for name, reason in report.errors:
         print(f"qbank: skipped {name}: {reason}", file=sys.stderr)
+    for name, reason in report.warnings:
+        print(f"qbank: warning: {name}: {reason}", file=sys.stderr)
     if report.items:
         print(f"indexed {report.items} items from {report.files} files in {report.seconds:.1f}s "
               f"({report.embedded} texts embedded, {report.reused} reused: cached or repeated) -> {settings.index_root}")
     return 0 if report.items and not report.errors else (1 if report.items else 2)
+
+
+def _dry_run(settings, args, layouts) -> int:
+    """``qbank ingest --dry-run``: how each file would be split; nothing is written."""
+    from ingest.pipeline import doubt_message, dry_run
+    from ingest.segment import LAYOUTS
+
+    splits = dry_run(settings, [Path(p) for p in args.paths], layouts)
+    if args.json:
+        _print_json({"files": [_split_json(s) for s in splits]})
+    for s in splits:
+        if s.error:
+            print(f"qbank: skipped {s.path}: {s.error}", file=sys.stderr)
+            continue
+        if args.json:
+            continue
+        forced = ", forced" if s.forced else ""
+        print(f"{s.path}: {len(s.items)} items · layout {s.layout} ({LAYOUTS.get(s.layout, '?')}{forced})")
+        if s.doubt:
+            print(f"  ! doubtful split ({s.doubt}): {doubt_message(s)}")
+        for it in s.items:
+            number = f"#{it.number}" if it.number is not None else "§"
+            where = f"L{it.lines[0]}-{it.lines[1]}" if it.lines else (f"p.{it.page}" if it.page else "")
+            section = f"[{it.section}] " if it.section else ""
+            print(f"  {number:<6} {where:<12} {len(it.answer):>6} chars  {section}{it.question[:80]}")
+    good = [s for s in splits if not s.error]
+    return 0 if good and len(good) == len(splits) else (1 if good else 2)
+
+
+def _split_json(s) -> dict:
+    if s.error:
+        return {"path": s.path, "error": s.error}
+    items = []
+    for it in s.items:
+        d = {"id": it.id, "number": it.number, "question": it.question, "section": it.section,
+             "lines": list(it.lines) if it.lines else None, "answer_chars": len(it.answer), "kind": it.kind}
+        if it.page is not None:
+            d["page"] = it.page
+        items.append(d)
+    return {"path": s.path, "layout": s.layout, "forced": s.forced, "doubt": s.doubt, "lines": s.lines,
+            "items": items}
 
 
 def cmd_list(args) -> int:
@@ -98,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", help="index the bundled corpus, plus banks at PATH (files or folders)")
     s.add_argument("paths", nargs="*", metavar="PATH")
     s.add_argument("--rebuild", action="store_true", help="re-embed everything, ignoring the cache")
+    s.add_argument("--dry-run", action="store_true",
+                   help="print the items each file would give (layout, doubt, number, question, section, lines, "
+                        "answer length) without touching the index, sources.json or layouts.json")
+    s.add_argument("--json", action="store_true", help="with --dry-run: one JSON object {files: [...]}")
+    s.add_argument("--layout", metavar="NAME",
+                   help="force the question marker of the files at PATH, remembered for later ingests: auto "
+                        "(qbank chooses), heading1..heading6, bold, numbered, list, qa or sections")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("list", help="list every indexed question")

@@ -28,9 +28,9 @@ def stale_reason(settings) -> str | None:
 
     Stale means: no index, an index built with another embedding model, by a qbank that segments
     or embeds differently, or with another ``data/glossary.tsv``, or source files whose set or
-    SHA-256 differs from the manifest's.
+    SHA-256 differs from the manifest's, or whose forced question marker (``layouts.json``) does.
     """
-    from ingest import store
+    from ingest import layout_choices, store
     from ingest.embed import canonical_name
     from ingest.keyword import Glossary
     from ingest.load import find_files
@@ -58,6 +58,11 @@ def stale_reason(settings) -> str | None:
         parts = [f"{label}: {', '.join(Path(p).name for p in paths[:3])}{' …' if len(paths) > 3 else ''}"
                  for label, paths in (("new", added), ("changed", changed), ("removed", removed)) if paths]
         return "sources differ from the index (" + "; ".join(parts) + ")"
+    forced = layout_choices.load(settings)
+    relaid = sorted(p for p, meta in manifest.get("files", {}).items() if meta.get("forced", "") != forced.get(p, ""))
+    if relaid:
+        return (f"the question markers chosen for {', '.join(Path(p).name for p in relaid[:3])}"
+                f"{' …' if len(relaid) > 3 else ''} changed since the index was built (layouts.json)")
     return None
 
 
