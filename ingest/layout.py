@@ -24,10 +24,9 @@ All functions here are pure.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from ingest.markers import _ANSWER_LABEL, _DETAIL, HEADING, Marker, normalize, parse_line
+from ingest.markers import ANSWER_LABEL, DETAIL, HEADING, Marker, normalize, parse_line
 
 # Tuned on the tune split of data/eval/segmentation_gold.jsonl (real banks) and the unit fixtures.
 ASKS_FOR_QA = 0.3          # share of a numbered family's titles that must ask for it to be Q&A, not notes
@@ -176,7 +175,7 @@ def _labelled(lines: list[str], m: Marker) -> bool:
     """The body opens with a question or answer label (``**题目：**``, ``答案：``): this is a Q&A item."""
     for j in range(m.line + 1, min(m.line + 6, len(lines))):
         if lines[j].strip():
-            return bool(_DETAIL.match(lines[j]) or _ANSWER_LABEL.match(lines[j]))
+            return bool(DETAIL.match(lines[j]) or ANSWER_LABEL.match(lines[j]))
     return False
 
 

@@ -20,7 +20,7 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _MAY_START = re.compile(r"^(?:[-*+_(（第QqA问答题一二三四五六七八九十百零两\d])")
 _LIST = re.compile(r"^([-*+])\s+(\S.*?)\s*$")
-_NUMBERED = re.compile(
+NUMBERED = re.compile(
     r"^(?:第\s*)?(?P<open>[(（]\s*)?(?P<num>\d{1,6}|[一二三四五六七八九十百零两]{1,4})\s*"
     r"(?(open)[)）]|(?:[.．、](?![\d.．])|题[.、：:]?|[)）]))\s*(?P<text>\S.*?)\s*$")
 _HIER = re.compile(r"^(?P<path>\d{1,4}(?:[.．]\d{1,4}){1,5})[.．、]?(?=\s|[^\d.．%])\s*(?P<text>\S.*?)\s*$")
@@ -28,8 +28,8 @@ _QNUM = re.compile(r"^(?:Q|问题?)\s*(?P<num>\d{1,6})\s*[:：.．、]\s*(?P<tex
 _LINK_TAIL = re.compile(r"\s*(?:\[\[[^\]]*\]\([^)]*\)\]|\[[^\]]*\]\([^)]*\))\s*$")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _EMPH = re.compile(r"\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)|`")
-_DETAIL = re.compile(r"^\s*\**\s*(?:题目|面试题|问题|题干)\s*[:：]\s*\**\s*(?P<text>.+?)\s*$")
-_ANSWER_LABEL = re.compile(r"^\s*\**\s*(?:答案|参考答案|答|回答|Answer|A)\s*[:：]\s*\**\s*", re.I)
+DETAIL = re.compile(r"^\s*\**\s*(?:题目|面试题|问题|题干)\s*[:：]\s*\**\s*(?P<text>.+?)\s*$")
+ANSWER_LABEL = re.compile(r"^\s*\**\s*(?:答案|参考答案|答|回答|Answer|A)\s*[:：]\s*\**\s*", re.I)
 _PUNCT = re.compile(r"[\s\W_]+", re.U)
 _TRAILING_SYMBOLS = re.compile(r"[\s\u200d\ufe0f\u20e3]+$")
 
@@ -202,7 +202,7 @@ def _numbering(body: str) -> tuple[str, tuple[int, ...], str]:
     m = _QNUM.match(body)
     if m:
         return "q", (int(m.group("num")),), m.group("text")
-    m = _NUMBERED.match(body.strip("*_ "))
+    m = NUMBERED.match(body.strip("*_ "))
     if m:
         number = parse_number(m.group("num"))
         if number is not None:

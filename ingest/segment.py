@@ -24,15 +24,10 @@ import re
 from dataclasses import dataclass, replace
 
 from ingest.layout import TITLE_QUESTION_MAX_CHARS, choose
-from ingest.markers import (_ANSWER_LABEL, _DETAIL, CN_DIGITS, HEADING, Marker, normalize,  # noqa: F401  (re-exported)
-                            parse_line, parse_number, strip_decorations)
+from ingest.markers import (ANSWER_LABEL, CN_DIGITS, DETAIL, HEADING, NUMBERED, Marker,  # noqa: F401  (re-exported)
+                            normalize, parse_line, parse_number, strip_decorations)
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_NUMBERED = re.compile(
-    r"^(?:第\s*)?(?P<open>[(（]\s*)?(?P<num>\d{1,5}|[一二三四五六七八九十百零两]{1,4})\s*"
-    r"(?(open)[)）]|(?:[.．、](?!\d)|题[.、：:]?|[)）]))\s*(?P<text>\S.*?)\s*$")
-_BOLD_WRAP = re.compile(r"^\*\*(?P<inner>.+?)\*\*\s*$")
 _TOC_HEAD = re.compile(r"^\s{0,3}(?:#{1,6}\s*)?\**\s*(目\s*录|contents|table of contents)\s*\**\s*[:：]?\s*$", re.I)
 _TOC_ENTRY = re.compile(r"^\s*(?:[-*+]\s+)?(?:\[(?P<link>[^\]]+)\]\([^)]*\)|(?P<text>\S.*?))\s*$")
 _Q_MARK = re.compile(
@@ -179,7 +174,7 @@ def _find_toc(lines: list[str], fenced: list[bool]) -> tuple[set[int], set[str]]
             blank_run = 0
             m = _TOC_ENTRY.match(lines[j])
             entry = (m.group("link") or m.group("text")) if m else ""
-            numbered = _NUMBERED.match(entry.strip("* ")) if entry else None
+            numbered = NUMBERED.match(entry.strip("* ")) if entry else None
             bulleted = text.startswith(("-", "*", "+", "["))
             key = normalize(numbered.group("text") if numbered else entry)
             if not (bulleted or numbered) or key in titles or bullet_style not in (None, bulleted):
@@ -192,7 +187,7 @@ def _find_toc(lines: list[str], fenced: list[bool]) -> tuple[set[int], set[str]]
 
 
 def _level(line: str) -> int:
-    m = _HEADING.match(line)
+    m = HEADING.match(line)
     return len(m.group(1)) if m else 7
 
 
@@ -300,13 +295,13 @@ def _make_item(lines: list[str], start: int, end: int, number: int | None, quest
     for k, line in enumerate(body):
         if not line.strip():
             continue
-        m = _DETAIL.match(line)
+        m = DETAIL.match(line)
         if m:
             detail = m.group("text").strip().strip("*").strip()
             body = body[:k] + body[k + 1:]
         break
     answer = "\n".join(body).strip("\n")
-    answer = _ANSWER_LABEL.sub("", answer, count=1) if _ANSWER_LABEL.match(answer) else answer
+    answer = ANSWER_LABEL.sub("", answer, count=1) if ANSWER_LABEL.match(answer) else answer
     return Segment(start=start, end=end, question=_clean(question), answer=answer.strip(), number=number, detail=detail)
 
 
@@ -343,7 +338,7 @@ def _question_headings(lines: list[str], fenced: list[bool]) -> list[tuple[int, 
     """Un-numbered headings that read as questions (most at one level end in ？ or ?)."""
     by_level: dict[int, list[tuple[int, str]]] = {}
     for i, line in enumerate(lines):
-        m = None if fenced[i] else _HEADING.match(line)
+        m = None if fenced[i] else HEADING.match(line)
         if m and m.group(2).strip():
             by_level.setdefault(len(m.group(1)), []).append((i, m.group(2).strip()))
     for level in sorted(by_level):
@@ -372,7 +367,7 @@ def _sections(lines: list[str], fenced: list[bool], lo: int, hi: int) -> list[Se
 
     for i in range(lo, hi + 1):
         line = lines[i]
-        heading = None if fenced[i] else _HEADING.match(line)
+        heading = None if fenced[i] else HEADING.match(line)
         if heading:
             flush(i - 1)
             start, title, size = i, heading.group(2), 0
