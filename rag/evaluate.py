@@ -13,15 +13,25 @@ from __future__ import annotations
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ingest.settings import DATA_DIR
 
-EVAL_SET = DATA_DIR / "eval" / "retrieval.jsonl"
-KINDS = ("paraphrase", "keyword", "english", "uncovered")
+EVAL_DIR = DATA_DIR / "eval"
+EVAL_SET = EVAL_DIR / "retrieval.jsonl"
+KINDS = ("paraphrase", "keyword", "english", "uncovered", "chitchat", "computing", "everyday", "english-ood")
+COVERED_KINDS = ("paraphrase", "keyword", "english")
 SPLIT_SEED = 20261
 RANK_DEPTH = 10
+# the labelled sets of each corpus: (file, split) where split None means "split by SPLIT_SEED";
+# the second round's files are split once and for all (data/eval/README.md, seed 20262)
+OOD = [("retrieval_ood_tune.jsonl", "tune"), ("retrieval_ood_holdout.jsonl", "holdout")]
+SUITES = {
+    "bundled": [("retrieval.jsonl", None), *OOD],
+    "public": [("retrieval_public_tune.jsonl", "tune"), ("retrieval_public_holdout.jsonl", "holdout"), *OOD],
+}
+PUBLIC_BANKS_HINT = "qbank ingest ../shared/banks"
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,17 @@ class EvalQuery:
     kind: str
     lang: str
     gold: frozenset[str]        # item ids; empty for an uncovered query
+    refs: tuple[str, ...] = ()  # "<file>:<line>" labels, resolved to item ids by :func:`bind`
+    split: str = ""             # "tune" / "holdout" when the file says so (else :func:`split` decides)
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.gold or self.refs)
+
+    @property
+    def group(self) -> str:
+        """The row it is reported in: its kind, or ``<kind>-ood`` for an uncovered query of a covered kind."""
+        return f"{self.kind}-ood" if not self.covered and self.kind in COVERED_KINDS else self.kind
 
 
 @dataclass(frozen=True)
@@ -42,6 +63,7 @@ class Outcome:
     abstained: bool
     confidence: float = 0.0
     scores: tuple[float, ...] = ()     # the ranked hits' scores
+    level: str = ""                    # answered / closest / not_covered
 
 
 @dataclass(frozen=True)
@@ -64,8 +86,21 @@ def item_id(label: str) -> str:
     return f"{stem}-{int(number)}"
 
 
-def load_set(path: Path = EVAL_SET) -> list[EvalQuery]:
-    """Read a labelled set (one JSON object per line: query, kind, lang, gold)."""
+_REF = re.compile(r"^(?P<file>.+):(?P<line>\d+)$")
+
+
+def parse_ref(label: str) -> tuple[str, int] | None:
+    """``"XGBoost.md:137"`` -> ``("XGBoost.md", 137)``; None for a ``file#number`` label."""
+    m = _REF.match(label.strip())
+    return (m["file"].strip(), int(m["line"])) if m and "#" not in label else None
+
+
+def load_set(path: Path = EVAL_SET, split_name: str = "") -> list[EvalQuery]:
+    """Read a labelled set (one JSON object per line: query, kind, lang, gold).
+
+    A gold label is ``<file>#<question number>`` (an item id) or ``<file>:<line>`` (the line of the
+    question's heading, resolved to an item by :func:`bind` once the index is known).
+    """
     out = []
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -73,8 +108,10 @@ def load_set(path: Path = EVAL_SET) -> list[EvalQuery]:
                 continue
             try:
                 row = json.loads(line)
+                labels = row.get("gold", [])
+                refs = tuple(g for g in labels if parse_ref(g))
                 out.append(EvalQuery(row["query"], row.get("kind", "paraphrase"), row.get("lang", "zh"),
-                                     frozenset(item_id(g) for g in row.get("gold", []))))
+                                     frozenset(item_id(g) for g in labels if g not in refs), refs, split_name))
             except (ValueError, KeyError) as exc:
                 raise ValueError(f"{path}:{n}: not a valid eval row ({exc}); see data/eval/README.md") from exc
     if not out:
@@ -82,8 +119,50 @@ def load_set(path: Path = EVAL_SET) -> list[EvalQuery]:
     return out
 
 
+def load_suite(name: str) -> list[EvalQuery]:
+    """Every labelled query of a corpus's suite (``bundled`` or ``public``), each marked tune or holdout."""
+    if name not in SUITES:
+        raise ValueError(f"unknown eval suite {name!r}; use one of {', '.join(SUITES)}.")
+    out: list[EvalQuery] = []
+    for file, half in SUITES[name]:
+        queries = load_set(EVAL_DIR / file, half or "")
+        if half is None:
+            tune, hold = split(queries)
+            queries = [replace(q, split="tune") for q in tune] + [replace(q, split="holdout") for q in hold]
+        out += queries
+    return out
+
+
+def bind(index, queries: list[EvalQuery]) -> tuple[list[EvalQuery], list[EvalQuery]]:
+    """Resolve ``file:line`` labels to the ids of the items whose line span holds that line.
+
+    Returns ``(bound, unresolved)``: the queries with their gold ids filled in, and the covered
+    queries none of whose labels falls inside an item (the segmenter dropped that part of the file).
+    """
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for it in index.items:
+        if it.lines:
+            spans.setdefault(it.file, []).append((it.lines[0], it.lines[1], it.id))
+    bound, unresolved = [], []
+    for q in queries:
+        if not q.refs:
+            bound.append(q)
+            continue
+        ids = set(q.gold)
+        for ref in q.refs:
+            file, line = parse_ref(ref)
+            ids.update(i for a, b, i in spans.get(file, ()) if a <= line <= b)
+        (bound if ids else unresolved).append(replace(q, gold=frozenset(ids), refs=()))
+    return bound, unresolved
+
+
 def split(queries: list[EvalQuery], seed: int = SPLIT_SEED) -> tuple[list[EvalQuery], list[EvalQuery]]:
-    """Deterministic half/half split, stratified by kind: (tuning half, holdout half)."""
+    """Deterministic half/half split, stratified by kind: (tuning half, holdout half).
+
+    Queries whose file already says which half they are in keep it.
+    """
+    if queries and all(q.split for q in queries):
+        return [q for q in queries if q.split == "tune"], [q for q in queries if q.split == "holdout"]
     tune, hold = [], []
     for kind in sorted({q.kind for q in queries}):
         group = [q for q in queries if q.kind == kind]
@@ -152,6 +231,8 @@ def calibrate_threshold(covered: list[float], uncovered: list[float], max_false:
 def evaluate(searcher, queries: list[EvalQuery], modes=("hybrid", "keyword", "dense"), params=None,
              raw_cache: dict | None = None) -> dict[str, list[Outcome]]:
     """Outcomes per mode. ``raw_cache`` (query -> Scores) lets a tuner rank the same scores many times."""
+    if any(q.refs for q in queries):
+        raise ValueError("some queries have file:line labels still unresolved: call bind(searcher.index, queries) first.")
     check_gold(searcher, queries)
     out: dict[str, list[Outcome]] = {m: [] for m in modes}
     for q in queries:
@@ -162,8 +243,8 @@ def evaluate(searcher, queries: list[EvalQuery], modes=("hybrid", "keyword", "de
                 raw_cache[q.query] = raw
         for mode in modes:
             res = searcher.rank(q.query, raw, mode, RANK_DEPTH, params=params)
-            out[mode].append(Outcome(q.kind, q.gold, tuple(h.ids for h in res.hits), res.abstained, res.confidence,
-                                     tuple(h.score for h in res.hits)))
+            out[mode].append(Outcome(q.group, q.gold, tuple(h.ids for h in res.hits), res.abstained, res.confidence,
+                                     tuple(h.score for h in res.hits), getattr(res, "level", "")))
     return out
 
 
@@ -172,7 +253,8 @@ def check_gold(searcher, queries: list[EvalQuery]) -> None:
     missing = sorted({g for q in queries for g in q.gold if g not in known})
     if missing:
         raise ValueError(f"gold item(s) {missing[:5]} are not in the index ({len(known)} items); "
-                         f"evaluate against the bundled corpus (`qbank ingest`) or fix the labels.")
+                         f"evaluate the bundled suite against the bundled corpus (`qbank ingest`), the public suite "
+                         f"after `{PUBLIC_BANKS_HINT}`, or fix the labels.")
 
 
 def report_rows(outcomes: dict[str, list[Outcome]], holdout: list[EvalQuery] | None = None,
@@ -193,11 +275,11 @@ def report_rows(outcomes: dict[str, list[Outcome]], holdout: list[EvalQuery] | N
 
 def format_table(rows: list[dict]) -> str:
     """A fixed-width table; ranking columns are blank for uncovered-only rows and vice versa."""
-    head = f"{'config':<8} {'queries':<10} {'n':>4} {'hit@1':>6} {'hit@5':>6} {'MRR':>6} {'abstain':>8} {'false-abst':>10}"
+    head = f"{'config':<8} {'queries':<11} {'n':>4} {'hit@1':>6} {'hit@5':>6} {'MRR':>6} {'abstain':>8} {'false-abst':>10}"
     lines = [head, "-" * len(head)]
     for r in rows:
         rank = (f"{r['hit1']:>6.3f} {r['hit5']:>6.3f} {r['mrr']:>6.3f}" if r["n_covered"] else f"{'':>6} {'':>6} {'':>6}")
         abst = f"{r['abstention']:>8.3f}" if r["n_uncovered"] else f"{'':>8}"
         false = f"{r['false_abstention']:>10.3f}" if r["n_covered"] else f"{'':>10}"
-        lines.append(f"{r['config']:<8} {r['queries']:<10} {r['n']:>4} {rank} {abst} {false}")
+        lines.append(f"{r['config']:<8} {r['queries']:<11} {r['n']:>4} {rank} {abst} {false}")
     return "\n".join(lines)

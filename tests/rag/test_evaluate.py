@@ -106,3 +106,36 @@ def test_plateau_center_averages_the_near_best_points():
     scores = {(0.1, 1.0): 2.0, (0.2, 1.0): 2.0, (0.3, 1.0): 1.99, (0.9, 3.0): 1.0}
     assert _plateau_center(scores, tolerance=0.02) == (0.2, 1.0)
     assert _plateau_center(scores, tolerance=0.0) == (0.15, 1.0)
+
+
+def test_file_line_labels_resolve_to_the_item_whose_span_holds_the_line(tmp_path):
+    from types import SimpleNamespace
+
+    from rag.evaluate import bind, parse_ref
+
+    assert parse_ref("XGBoost.md:137") == ("XGBoost.md", 137) and parse_ref("dl_basics_qa.txt#9") is None
+    f = tmp_path / "s.jsonl"
+    rows = [{"query": "树的缺失值", "kind": "paraphrase", "gold": ["trees.md:12"]},
+            {"query": "两处都对", "kind": "keyword", "gold": ["trees.md:3", "dl_basics_qa.txt#9"]},
+            {"query": "被丢掉的一段", "kind": "paraphrase", "gold": ["trees.md:40"]},
+            {"query": "Hello there", "kind": "english", "gold": []}]
+    f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    qs = load_set(f, "holdout")
+    assert qs[0].refs == ("trees.md:12",) and not qs[0].gold and qs[0].covered and qs[0].split == "holdout"
+    item = lambda i, a, b: SimpleNamespace(id=i, file="trees.md", lines=(a, b))
+    index = SimpleNamespace(items=[item("trees-1", 1, 10), item("trees-2", 11, 30)])
+    bound, unresolved = bind(index, qs)
+    assert [q.gold for q in bound] == [G({"trees-2"}), G({"trees-1", "dl_basics_qa-9"}), G()]
+    assert [q.query for q in unresolved] == ["被丢掉的一段"]
+    assert bound[2].group == "english-ood" and bound[0].group == "paraphrase"   # an uncovered English query has its own row
+
+
+def test_suites_mark_every_query_tune_or_holdout_and_keep_the_frozen_files_apart():
+    from rag.evaluate import SUITES, load_suite
+
+    for name in SUITES:
+        qs = load_suite(name)
+        assert {q.split for q in qs} == {"tune", "holdout"}
+        assert not {q.query for q in qs if q.split == "tune"} & {q.query for q in qs if q.split == "holdout"}
+    public = load_suite("public")
+    assert sum(q.covered for q in public) >= 100 and sum(not q.covered for q in public) >= 100
