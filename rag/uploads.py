@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.items import FileSplit
 from ingest.settings import Settings
 
 ALLOWED_SUFFIXES = (".md", ".txt", ".pdf", ".docx", ".html")
@@ -44,6 +45,7 @@ class UploadReport:
     errors: list[tuple[str, str]] = field(default_factory=list)   # (name as sent, reason)
     items: int = 0        # items in the whole index after the ingest (0 when nothing was indexed)
     new_items: dict[str, int] = field(default_factory=dict)       # stored file name -> its items
+    splits: dict[str, FileSplit] = field(default_factory=dict)    # stored file name -> how it was split
     seconds: float = 0.0
 
     @property
@@ -140,15 +142,27 @@ def save(settings: Settings, name: str, source: str | Path | bytes) -> Saved:
     return Saved(name, target)
 
 
-def ingest_uploads(settings: Settings, files: list[tuple[str, str | Path | bytes]]) -> UploadReport:
+def ingest_uploads(settings: Settings, files: list[tuple[str, str | Path | bytes]],
+                   layouts: dict[str, str] | None = None) -> UploadReport:
     """Store each ``(name, source)`` upload, then index them all in one ingest.
 
     Files refused by the checks or by the loader (binary, truncated, no text) are
     reported per file and removed from ``uploads_dir``; the rest is indexed and
     searchable once this returns (call ``Searcher.reload()``).
+
+    Args:
+        layouts: ``{name as sent: layout}``, the question marker chosen in the preview (``auto`` or a
+            key of ``ingest.segment.LAYOUTS``); remembered in ``layouts.json`` for the stored file.
+            A file not named keeps the choice remembered for its stored name, if any.
+
+    Raises:
+        ValueError: an unknown layout name (nothing is stored).
     """
+    from ingest.layout_choices import check
     from ingest.pipeline import ingest
 
+    for name in (layouts or {}).values():
+        check(name)
     report = UploadReport()
     for name, source in files:
         try:
@@ -157,7 +171,8 @@ def ingest_uploads(settings: Settings, files: list[tuple[str, str | Path | bytes
             report.errors.append((name, str(exc)))
     if not report.added:
         return report
-    result = ingest(settings, [settings.uploads_dir], progress=False)
+    chosen = {s.path: layouts[s.original] for s in report.added if s.original in (layouts or {})}
+    result = ingest(settings, [settings.uploads_dir], progress=False, layouts=chosen)
     report.seconds = result.seconds
     by_path = {str(s.path): s for s in report.added}
     by_file = {s.path.name: s for s in report.added}
@@ -178,7 +193,88 @@ def ingest_uploads(settings: Settings, files: list[tuple[str, str | Path | bytes
         for s in report.added:
             meta = files_meta.get(str(s.path))
             report.new_items[s.path.name] = int(meta["items"]) if meta else 0
+            if str(s.path) in result.splits:
+                report.splits[s.path.name] = result.splits[str(s.path)]
     return report
+
+
+@dataclass(frozen=True)
+class UploadPreview:
+    """How a chosen file would be split if indexed now (nothing is stored): for the Library's preview.
+
+    Attributes:
+        original: the name as sent.
+        name: the name it would be stored under ("" when the name is refused).
+        split: the segmentation (layout, doubt, items), or None when the file is refused.
+        error: why the file would be refused ("" when it would not).
+    """
+
+    original: str
+    name: str = ""
+    split: FileSplit | None = None
+    error: str = ""
+
+
+def remembered_layout(settings: Settings, name: str) -> str:
+    """The layout remembered for an upload called ``name`` (its stored path), or ``""`` for automatic."""
+    from ingest.layout_choices import load
+
+    try:
+        return load(settings).get(str(target_path(settings, name)), "")
+    except UploadError:
+        return ""
+
+
+def preview_uploads(settings: Settings, files: list[tuple[str, str | Path | bytes]],
+                    layouts: dict[str, str] | None = None) -> list[UploadPreview]:
+    """Check and segment each ``(name, source)`` upload as :func:`ingest_uploads` would, storing nothing.
+
+    Args:
+        layouts: ``{name as sent: layout}`` to force (``auto``: the segmenter chooses); a file not
+            named uses the layout remembered for its stored name.
+
+    Raises:
+        ValueError: an unknown layout name.
+    """
+    import tempfile
+
+    from ingest.layout_choices import check
+    from ingest.load import LoadError, load
+    from ingest.pipeline import file_split, split_doc
+
+    out = []
+    for original, source in files:
+        try:
+            name = safe_name(original)
+            forced = check(layouts[original]) if original in (layouts or {}) else remembered_layout(settings, original)
+            size = len(source) if isinstance(source, (bytes, bytearray)) else Path(source).stat().st_size
+            if size > settings.upload_max_mb * 1024 * 1024:
+                raise UploadError(f"{original!r} is {size / 1024 / 1024:.1f} MB, over the {settings.upload_max_mb} MB "
+                                  f"upload limit; split the bank or raise upload_max_mb")
+            if size == 0:
+                raise UploadError(f"{original!r} is empty; upload a bank with some text in it")
+        except UploadError as exc:
+            out.append(UploadPreview(original, error=str(exc)))
+            continue
+        except OSError as exc:
+            out.append(UploadPreview(original, error=f"{original!r} could not be read ({exc.strerror or exc}); "
+                                                     f"upload it again"))
+            continue
+        try:
+            with tempfile.TemporaryDirectory(prefix="qbank-preview-") as tmp:
+                path = Path(tmp) / name       # the stored name: the loader reads the type from it
+                if isinstance(source, (bytes, bytearray)):
+                    path.write_bytes(bytes(source))
+                else:
+                    shutil.copyfile(source, path)
+                doc = load(path)
+        except LoadError as exc:
+            out.append(UploadPreview(original, name, error=exc.reason))
+            continue
+        doc = type(doc)(**{**doc.__dict__, "path": str(target_path(settings, original)), "file": name})
+        seg, items = split_doc(doc, Path(name).stem, forced)
+        out.append(UploadPreview(original, name, file_split(doc, seg, items, forced)))
+    return out
 
 
 def _reject(settings: Settings, path: Path) -> None:

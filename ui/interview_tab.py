@@ -54,9 +54,10 @@ def build(ctx) -> InterviewParts:
             # choices are re-read on page load (and language switch): a bank uploaded since then is listed
             docs = L.add(gr.Dropdown(services.docs(), value=[], multiselect=True, label=t("iv_docs", lang),
                                      elem_id="qb-iv-docs", scale=3), label="iv_docs", choices=lambda lg: services.docs())
-            topics = L.add(gr.Dropdown(services.topics(), value=[], multiselect=True, label=t("iv_topics", lang),
+            # topics, then the banks' section paths (``§ 3.1 基本概念``): a question matches either
+            topics = L.add(gr.Dropdown(services.topic_choices(), value=[], multiselect=True, label=t("iv_topics", lang),
                                        elem_id="qb-iv-topics", scale=2), label="iv_topics",
-                           choices=lambda lg: services.topics())
+                           choices=lambda lg: services.topic_choices())
         with gr.Row():
             count = L.add(gr.Slider(1, 20, value=5, step=1, label=t("iv_count", lang), elem_id="qb-iv-count"),
                           label="iv_count")
@@ -92,7 +93,7 @@ def build(ctx) -> InterviewParts:
 
 def choice_updates(services) -> tuple[dict, dict]:
     """Fresh document and topic choices for the set-up (after an upload); the selection is kept."""
-    return gr.update(choices=services.docs()), gr.update(choices=services.topics())
+    return gr.update(choices=services.docs()), gr.update(choices=services.topic_choices())
 
 
 def question_markdown(q, lang: str) -> str:

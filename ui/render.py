@@ -30,6 +30,14 @@ def where(item, lang: str = "zh") -> str:
     return " · ".join(parts)
 
 
+def section_of(item) -> str:
+    """The item's section path as shown: without the document's own title (``文档 › 3.1 基本概念`` -> ``3.1 基本概念``)."""
+    section, doc = getattr(item, "section", "") or "", getattr(item, "doc", "") or ""
+    if section == doc:
+        return ""
+    return section[len(doc) + 3:] if doc and section.startswith(f"{doc} › ") else section
+
+
 def item_markdown(item, lang: str = "zh") -> str:
     """The whole Q&A item for the side panel / library: question, where it is, the full answer."""
     rows = [
@@ -44,6 +52,8 @@ def item_markdown(item, lang: str = "zh") -> str:
         rows.append(f"**{t('lines', lang)}:** {item.lines[0]}–{item.lines[1]}  ")
     if getattr(item, "page", None):
         rows.append(f"**{t('page', lang)}:** {item.page}  ")
+    if section_of(item):
+        rows.append(f"**{t('section', lang)}:** {section_of(item)}  ")
     if getattr(item, "topic", ""):
         rows.append(f"**{t('topic', lang)}:** {item.topic}  ")
     if getattr(item, "duplicates", ()):

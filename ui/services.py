@@ -163,17 +163,44 @@ class Services:
     def topics(self) -> list[str]:
         return sorted({it.topic for it in self.all_items() if it.topic})
 
+    def sections(self) -> list[str]:
+        """The section paths of the questions (``3.1 基本概念``), offered as topics in the interview set-up.
+
+        A section that is only the document's title adds nothing to the document filter and is left out.
+        """
+        return sorted({it.section for it in self.all_items()
+                       if it.section and it.kind == "qa" and it.section != it.doc})
+
+    def topic_choices(self) -> list[tuple[str, str]]:
+        """The interview's topic choices: every topic, then every section path (``§ 3.1 基本概念``)."""
+        topics = self.topics()
+        return [(tp, tp) for tp in topics] + [(f"§ {s}", s) for s in self.sections() if s not in topics]
+
     # -- uploads -------------------------------------------------------------
-    def upload(self, files: list[tuple[str, str]]):
+    def preview(self, files: list[tuple[str, str]], layouts: dict[str, str] | None = None):
+        """How chosen files would be split (``rag.uploads.preview_uploads``); nothing is stored or indexed."""
+        from rag.uploads import preview_uploads
+
+        return preview_uploads(self.settings, files, layouts)
+
+    def remembered_layout(self, name: str) -> str:
+        from rag.uploads import remembered_layout
+
+        return remembered_layout(self.settings, name)
+
+    def upload(self, files: list[tuple[str, str]], layouts: dict[str, str] | None = None):
         """Store and index uploaded banks, then switch every session to the new index.
 
         A fresh searcher is built and warmed before the switch, so searches already running
         finish on the old index and the next ones see the upload.
+
+        Args:
+            layouts: ``{name as sent: layout}`` chosen in the preview (remembered for the stored file).
         """
         from rag.retrieve import Searcher
         from rag.uploads import ingest_uploads
 
-        report = ingest_uploads(self.settings, files)
+        report = ingest_uploads(self.settings, files, layouts)
         if report.added:
             fresh = Searcher(self.settings)
             fresh.warm_up()

@@ -69,8 +69,8 @@ def select_items(items: list[QAItem], config: SessionConfig, cards: dict | None 
     pool = [it for it in items if it.kind == "qa"]
     if config.docs:
         pool = [it for it in pool if it.doc in config.docs or it.file in config.docs]
-    if config.topics:
-        pool = [it for it in pool if it.topic in config.topics]
+    if config.topics:   # a topic, or a bank's section path (``3.1 基本概念``)
+        pool = [it for it in pool if it.topic in config.topics or (it.section and it.section in config.topics)]
     if not pool:
         raise ValueError(f"no questions match docs={list(config.docs)} topics={list(config.topics)}; "
                          f"see `qbank list` for documents and topics")

@@ -156,7 +156,8 @@ def test_manifest_records_how_the_index_was_built(tiny):
     bank = tiny.home.parent / "corpus" / "first.md"
     assert manifest["files"][str(bank.resolve())] == {
         "file": "first.md", "title": "冷门算法面试题", "items": 2, "format": "md", "encoding": "utf-8",
-        "sha256": hashlib.sha256(bank.read_bytes()).hexdigest()}
+        "sha256": hashlib.sha256(bank.read_bytes()).hexdigest(),
+        "layout": "heading2", "forced": "", "doubt": ""}          # how it was split (qbank ingest --layout)
     assert len(manifest["files"]) == 2
     on_disk = json.loads((store.current(tiny.index_root) / "manifest.json").read_text(encoding="utf-8"))
     assert on_disk == manifest
