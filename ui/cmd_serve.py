@@ -110,6 +110,8 @@ def cmd_serve(args) -> int:
         report = ingest(settings)
         for name, why in report.errors:
             print(f"qbank: skipped {name}: {why}", file=sys.stderr)
+        for name, why in report.warnings:
+            print(f"qbank: warning: {name}: {why}", file=sys.stderr)
         if not report.items:
             raise CliError("the index could not be built; see the errors above")
         print(f"qbank: indexed {report.items} items in {report.seconds:.1f}s", file=sys.stderr)

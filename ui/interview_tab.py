@@ -96,10 +96,11 @@ def choice_updates(services) -> tuple[dict, dict]:
     return gr.update(choices=services.docs()), gr.update(choices=services.topic_choices())
 
 
-def question_markdown(q, lang: str) -> str:
-    """The current question: its text, the fuller wording if any, and where it comes from."""
+def question_markdown(q, lang: str, section: str = "") -> str:
+    """The current question: its text, the fuller wording if any, and where it comes from (its section, if any)."""
     detail = f"\n\n> {q.detail}" if q.detail and q.detail != q.question else ""
-    return f"### {q.question}{detail}\n\n<sub>{q.doc} · {q.topic}</sub>"
+    where = " · ".join(x for x in (q.doc, section, q.topic) if x)
+    return f"### {q.question}{detail}\n\n<sub>{where}</sub>"
 
 
 def progress_markdown(state: dict, lang: str) -> str:
@@ -148,6 +149,10 @@ def wire(p: InterviewParts, ctx) -> None:
     def session_of(state, lang):
         return session_from(services, state, lang)
 
+    def section_of(q) -> str:
+        item = services.item(q.id) if q is not None else None
+        return render.section_of(item) if item is not None else ""
+
     def start(docs, topics, count, order, profile, lang):
         from rag.interview.session import InterviewSession, SessionConfig
 
@@ -158,7 +163,8 @@ def wire(p: InterviewParts, ctx) -> None:
         except ValueError as exc:
             raise gr.Error(f"{t('iv_no_questions', lang)} ({exc})") from None
         state = session.to_state()
-        return (state, progress_markdown(state, lang), question_markdown(session.next_question(), lang), "", "", "", "",
+        q = session.next_question()
+        return (state, progress_markdown(state, lang), question_markdown(q, lang, section_of(q)), "", "", "", "",
                 gr.update(value=None, visible=False), gr.update(open=False))
 
     p.start.click(start, [p.docs, p.topics, p.count, p.order, p.profile, ctx.lang],
@@ -178,7 +184,7 @@ def wire(p: InterviewParts, ctx) -> None:
             session.skip()
         q = session.next_question()
         state = session.to_state()
-        text = question_markdown(q, lang) if q is not None else f"*{t('iv_done', lang)}*"
+        text = question_markdown(q, lang, section_of(q)) if q is not None else f"*{t('iv_done', lang)}*"
         return state, progress_markdown(state, lang), text, "", ""
 
     outs = [p.state, p.progress, p.question, p.answer, p.grade]

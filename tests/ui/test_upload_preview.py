@@ -99,6 +99,18 @@ def test_preview_then_resplit_with_another_marker_then_index(page, tmp_path, ser
     item.get_by_text("recsys_preview_qa.md").wait_for()
     assert "章节" in item.inner_text() and forced.items[0].section.split(" › ")[0] in item.inner_text()
 
+    # its section is offered as a topic in the interview set-up, and picks its questions
+    page.click("#qb-tab-interview-button")
+    page.click("#qb-iv-topics input")
+    page.get_by_role("option", name=f"§ {forced.items[0].section}").click()
+    page.keyboard.press("Escape")
+    page.fill("#qb-iv-count input[type=number]", "1")
+    page.press("#qb-iv-count input[type=number]", "Enter")
+    page.click("#qb-iv-start")
+    page.locator("#qb-iv-progress").get_by_text("0/1").wait_for()
+    shown = page.inner_text("#qb-iv-question")
+    assert any(it.question in shown for it in forced.items) and forced.items[0].section in shown
+
 
 def test_a_doubtful_split_is_flagged_in_the_preview_and_the_summary(page, tmp_path):
     notes = tmp_path / "meeting_notes_preview.md"
