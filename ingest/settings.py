@@ -43,7 +43,7 @@ class Settings:
     weight_question: float = 0.45      # BM25 weight of the question field vs the answer field
     weight_dense: float = 0.181        # fusion weight of the dense score
     weight_coverage: float = 0.113     # fusion weight of the share of query terms the item contains
-    abstain_threshold: float = 0.1946  # abstain when the top hit's confidence is below this
+    abstain_threshold: float = 0.1529  # abstain when the top hit's confidence is below this
     flat_index_max: int = 50_000   # above this many vectors, an HNSW index is built
     max_query_chars: int = 2_000
     # answers / LLM

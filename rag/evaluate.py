@@ -283,3 +283,32 @@ def format_table(rows: list[dict]) -> str:
         false = f"{r['false_abstention']:>10.3f}" if r["n_covered"] else f"{'':>10}"
         lines.append(f"{r['config']:<8} {r['queries']:<11} {r['n']:>4} {rank} {abst} {false}")
     return "\n".join(lines)
+
+
+def calibration_rows(outcomes: list[Outcome], queries: list[EvalQuery]) -> list[dict]:
+    """Per confidence level (and per half): how many queries it holds and how often it told the truth.
+
+    ``top_right`` is the share whose top item is right (an uncovered query counts as wrong); for
+    ``not_covered`` the share that the banks really do not cover (``uncovered``) is the one to read.
+    """
+    rows = []
+    for half in ("all", "tune", "holdout"):
+        group = [o for o, q in zip(outcomes, queries) if half == "all" or q.split == half]
+        for lvl in ("answered", "closest", "not_covered"):
+            g = [o for o in group if o.level == lvl]
+            right = sum(1 for o in g if o.gold and first_relevant(o.ranked, o.gold) == 1)
+            in5 = sum(1 for o in g if o.gold and (first_relevant(o.ranked, o.gold) or 99) <= 5)
+            unc = sum(1 for o in g if not o.gold)
+            rows.append({"queries": half, "level": lvl, "n": len(g), "share": len(g) / len(group) if group else 0.0,
+                         "top_right": right / len(g) if g else 0.0, "in_top5": in5 / len(g) if g else 0.0,
+                         "uncovered": unc / len(g) if g else 0.0})
+    return rows
+
+
+def format_calibration(rows: list[dict]) -> str:
+    head = f"{'queries':<8} {'level':<12} {'n':>4} {'share':>6} {'top-1 right':>11} {'right in top 5':>14} {'uncovered':>9}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r['queries']:<8} {r['level']:<12} {r['n']:>4} {r['share']:>6.2f} {r['top_right']:>11.3f} "
+                     f"{r['in_top5']:>14.3f} {r['uncovered']:>9.3f}")
+    return "\n".join(lines)

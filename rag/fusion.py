@@ -18,6 +18,15 @@ WEIGHT_QUESTION_COVERAGE = 0.069        # fusion weight of the coverage by the q
 COVERAGE_CONFIDENCE = 0.25              # share of coverage in the (keyword side of the) confidence
 DENSE_CONFIDENCE = 0.4                  # scale of the top hit's dense score as evidence on its own
 UNKNOWN_PENALTY = 0.5                   # confidence lost when every concept the query names is absent
+# issue 13: evidence that does not depend on the words of one corpus (tuned on the tuning files of
+# both corpora, rag/tune.py; README "Confidence levels")
+SUPPORT_FLOOR, SUPPORT_SCALE = 0.15, 0.5   # the confidence is capped by floor + scale * support (below)
+QUESTION_COVERAGE_SUPPORT = 0.25        # weight of the query's coverage by the top item's question, as support
+NAME_PENALTY = 0.5                      # a name the query asks about (LoRA, CTC, TCP) is absent from the top item
+SMALL_TALK_PENALTY = 0.25               # greetings, thanks, "who are you" and nothing else
+OOD_PENALTY = 0.05                      # the query names nothing from AI/ML (data/domain_terms.txt)
+ANSWER_THRESHOLD, ANSWER_MARGIN = 0.25, 0.03   # "answered": confidence and lead over the second item
+LEVELS = ("answered", "closest", "not_covered")
 # the keyword-only and dense-only ablations, tuned the same way (see rag/tune.py)
 KEYWORD_COVERAGE, KEYWORD_QUESTION_COVERAGE = 0.0, 0.1
 ABLATION_THRESHOLDS = {"keyword": -0.091, "dense": 0.1654}
@@ -29,7 +38,7 @@ class Params:
 
     weight_question: float = 0.45
     weight_dense: float = 0.181
-    abstain_threshold: float = 0.1946
+    abstain_threshold: float = 0.1529
     weight_coverage: float = 0.113
     weight_question_coverage: float = WEIGHT_QUESTION_COVERAGE
     keyword_half: float = KEYWORD_HALF
@@ -42,6 +51,14 @@ class Params:
     unknown_penalty: float = UNKNOWN_PENALTY
     keyword_threshold: float = ABLATION_THRESHOLDS["keyword"]
     dense_threshold: float = ABLATION_THRESHOLDS["dense"]
+    support_floor: float = SUPPORT_FLOOR
+    support_scale: float = SUPPORT_SCALE
+    question_coverage_support: float = QUESTION_COVERAGE_SUPPORT
+    name_penalty: float = NAME_PENALTY
+    ood_penalty: float = OOD_PENALTY
+    small_talk_penalty: float = SMALL_TALK_PENALTY
+    answer_threshold: float = ANSWER_THRESHOLD
+    answer_margin: float = ANSWER_MARGIN
 
     def __post_init__(self) -> None:
         if self.keyword_half <= 0:
@@ -81,6 +98,55 @@ def fuse(keyword: np.ndarray, dense: np.ndarray, coverage: np.ndarray, question_
     (by the whole item, and by its question alone: the question field weighs more)."""
     w_kw = 1.0 - weight_dense - weight_coverage - weight_question_coverage
     return w_kw * keyword + weight_dense * dense + weight_coverage * coverage + weight_question_coverage * question_coverage
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the confidence of one search is made of (the top hit, and the query itself)."""
+
+    fused: float                  # the top hit's ranking score
+    coverage: float               # share of the query's content terms the top item contains
+    dense: float                  # the top hit's normalised dense score (best cosine over its texts)
+    unknown: float = 0.0          # share of the query's named concepts that no item mentions
+    question_coverage: float = 0.0   # share of the query's terms in the top item's question
+    question_dense: float = 0.0   # normalised cosine of the query with the top item's question alone
+    margin: float = 1.0           # the top hit's score minus the second one's
+    names_missing: bool = False   # a name the query asks about (LoRA, CTC) is not in the top item at all
+    in_domain: bool = True        # the query names something from AI/ML (data/domain_terms.txt)
+    small_talk: bool = False      # it is small talk addressed to the assistant, and nothing else
+
+
+def support(ev: Evidence, params: Params) -> float:
+    """How well the query matches the top item *as a question*: by the question's words, by the
+    question's meaning, or by the item's meaning as a whole (0..1). Words found only in the answer
+    are no support: "今天天气怎么样" meets a list of stop words that contains 今天 and 天气."""
+    return max(params.question_coverage_support * ev.question_coverage, ev.question_dense, ev.dense)
+
+
+def calibrated(mode: str, ev: Evidence, params: Params) -> float:
+    """The confidence of a search, compared with ``params.threshold(mode)`` (hybrid: also with
+    ``answer_threshold`` for the "answered" level).
+
+    The hybrid confidence is :func:`confidence` capped by the support of the top item's question,
+    minus a penalty when a name the query asks about is absent from that item, and one when the
+    query names nothing from AI/ML. The ablations keep their old scores.
+    """
+    base = confidence(mode, ev.fused, ev.coverage, ev.dense, ev.unknown, params)
+    if mode != "hybrid":
+        return base
+    capped = min(base, params.support_floor + params.support_scale * support(ev, params))
+    return float(capped - params.name_penalty * ev.names_missing - params.ood_penalty * (not ev.in_domain)
+                 - params.small_talk_penalty * ev.small_talk)
+
+
+def level(mode: str, conf: float, margin: float, params: Params) -> str:
+    """``answered`` (sure and well ahead of the next item), ``closest`` (the nearest questions, to
+    check), or ``not_covered`` (the banks do not cover it)."""
+    if conf < params.threshold(mode):
+        return "not_covered"
+    if mode == "hybrid" and (conf < params.answer_threshold or margin < params.answer_margin):
+        return "closest"
+    return "answered"
 
 
 def confidence(mode: str, fused: float, coverage: float, dense: float, unknown: float, params: Params) -> float:

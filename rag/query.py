@@ -19,6 +19,7 @@ from ingest.keyword import STOPWORDS, Analyzer
 from ingest.settings import DATA_DIR
 
 LEXICON = DATA_DIR / "query_lexicon.tsv"
+DOMAIN_TERMS = DATA_DIR / "domain_terms.txt"
 # Words that carry no topic in a *question* (colloquial fillers, question frames). Only queries
 # drop them: documents keep them, so changing this list needs no re-ingest.
 QUERY_STOPWORDS = set(
@@ -37,6 +38,14 @@ _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
 _PLAIN_WORD = re.compile(r"[a-z]+")
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{3}")
+# small talk addressed to the assistant itself (greetings, thanks, goodbyes, who or what it is): removed
+# before the out-of-domain test, so "你是ChatGPT吗" is small talk while "谢谢，那 BN 呢" still asks about BN
+_SMALL_TALK = re.compile(
+    r"你好|您好|嗨|哈喽|早上好|中午好|下午好|晚上好|早安|晚安|谢谢|多谢|感谢|拜拜|再见|好的|明白了|知道了|懂了|收到|"
+    r"你(?:是谁|叫什么|几岁|多大|是不是|是)(?:真人|人类|机器人|人工智能|AI|ChatGPT|GPT|谁)?|"
+    r"\b(?:hi|hello|hey|thanks|thank you|bye|good (?:morning|night|evening)|who are you|what(?:'s| is) your name|"
+    r"are you (?:a |an )?(?:human|real|bot|robot|ai|chatgpt)|how are you)\b",
+    re.I)
 _NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z0-9]{2,}|.*[a-z][A-Z].*|.*[A-Za-z]\d.*|.*\d[A-Za-z].*)$")
 
 
@@ -64,6 +73,36 @@ class Lexicon:
         return lex
 
 
+@dataclass
+class DomainTerms:
+    """The out-of-domain test: does a question name anything from AI / ML at all?
+
+    Read from ``data/domain_terms.txt``: general ML vocabulary written independently of any bank, so
+    the test holds for banks qbank has never seen. Chinese terms match as substrings, Latin ones as
+    whole words (``regulari*`` matches any ending), case-insensitively.
+    """
+
+    chinese: tuple[str, ...] = ()
+    latin: re.Pattern | None = None
+
+    @classmethod
+    def load(cls, path: Path = DOMAIN_TERMS) -> "DomainTerms":
+        if not path.exists():
+            return cls()
+        terms = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
+                 if ln.strip() and not ln.lstrip().startswith("#")]
+        zh = tuple(t for t in terms if _CJK_CHAR.search(t))
+        lat = sorted((t for t in terms if not _CJK_CHAR.search(t)), key=len, reverse=True)
+        alts = [re.escape(t[:-1]) + r"[A-Za-z-]*" if t.endswith("*") else re.escape(t) for t in lat]
+        pattern = re.compile(r"(?<![A-Za-z])(?:" + "|".join(alts) + r")(?![A-Za-z])", re.I) if alts else None
+        return cls(zh, pattern)
+
+    def __call__(self, text: str) -> bool:
+        if not self.chinese and self.latin is None:
+            return True     # no list: every question counts as in the domain
+        return any(t in text for t in self.chinese) or bool(self.latin and self.latin.search(text))
+
+
 class QueryAnalyzer:
     """The query-side views of a question, built on the document :class:`Analyzer` of the index."""
 
@@ -72,6 +111,22 @@ class QueryAnalyzer:
         self.glossary = analyzer.glossary
         self.lexicon = lexicon if lexicon is not None else Lexicon.load()
         self._values = {c.replace(" ", "_") for c in self.glossary.canon.values()}
+        self.domain = DomainTerms.load()
+
+    def in_domain(self, text: str) -> bool:
+        """Whether the question names anything from AI / ML (``你好``, ``股票怎么选``, ``TCP 三次握手`` do not);
+        small talk addressed to the assistant (``你是ChatGPT吗``, ``谢谢``) is never in the domain."""
+        return self.domain(_SMALL_TALK.sub(" ", text))
+
+    def small_talk(self, text: str) -> bool:
+        """Small talk addressed to the assistant (``你好``, ``你是ChatGPT吗``, ``thanks!``) that asks about
+        nothing from AI / ML besides."""
+        return bool(_SMALL_TALK.search(text)) and not self.in_domain(text)
+
+    def names(self, text: str) -> list[tuple[str, str]]:
+        """The names a question asks about: Latin acronyms and product-like tokens (``LoRA``, ``CTC``,
+        ``TCP``, ``FP16``), as (surface, canonical) pairs."""
+        return [(w, c) for w, c in self.concepts(text) if _NAME_LIKE.match(w)]
 
     def tokens(self, text: str) -> list[str]:
         """BM25 tokens: the document analysis minus the fillers of a spoken question, plus the

@@ -66,15 +66,26 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
+    """Ranked hits and how sure the search is.
+
+    ``level`` is ``answered`` (the top item answers the query), ``closest`` (the nearest questions,
+    for the user to check) or ``not_covered`` (the banks do not cover it; then ``abstained``).
+    """
+
     query: str
     hits: tuple[Hit, ...]
     abstained: bool
     confidence: float
     notice: str = ""
+    level: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.level:   # results built by hand (tests, callers) get the level their abstention implies
+            object.__setattr__(self, "level", "not_covered" if self.abstained else "answered")
 
     def public(self) -> dict:
-        return {"query": self.query, "abstained": self.abstained, "confidence": round(self.confidence, 4),
-                "results": [h.public() for h in self.hits]}
+        return {"query": self.query, "abstained": self.abstained, "level": self.level,
+                "confidence": round(self.confidence, 4), "results": [h.public() for h in self.hits]}
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,10 @@ class Scores:
     dense: np.ndarray
     question_coverage: np.ndarray | None = None   # the same share, counted in the question field only
     unknown: float = 0.0    # share of the query's concepts that no item mentions ("LoRA", "红烧肉" has none)
+    query_vector: np.ndarray | None = None         # the embedded query (for the cosine with a question)
+    names: tuple[tuple[str, str], ...] = ()        # the names it asks about: (surface, canonical) "LoRA", "CTC"
+    in_domain: bool = True                         # it names something from AI/ML (data/domain_terms.txt)
+    small_talk: bool = False                       # greetings, thanks, "who are you", and nothing else
 
 
 def check_query(query: str, max_chars: int) -> str:
@@ -168,8 +183,12 @@ class Searcher:
         if keyword:
             q, a = index.keyword.scores(analyzer.tokens(query), 1.0)
             qcov, cov = index.keyword.coverage(analyzer.terms(query, known=index.keyword.knows))
-        d = self._dense(analyzer.dense_text(query), q + a) if dense else zeros
-        return Scores(q, a, cov, d, qcov, self.unknown_share(query))
+        qv = None
+        if dense:
+            qv = load_embedder(self.settings.embedding_model).embed_query(analyzer.dense_text(query)).astype(np.float32)
+        d = self._dense(qv, q + a) if dense else zeros
+        return Scores(q, a, cov, d, qcov, self.unknown_share(query), qv, tuple(analyzer.names(query)),
+                      analyzer.in_domain(query), analyzer.small_talk(query))
 
     def unknown_share(self, query: str) -> float:
         """Share of the concepts named in ``query`` that no item mentions (0 when it names none)."""
@@ -179,10 +198,34 @@ class Searcher:
             known[canon] = known.get(canon, False) or kw.knows(canon) or kw.knows(surface)
         return sum(not k for k in known.values()) / len(known) if known else 0.0
 
-    def _dense(self, text: str, keyword: np.ndarray) -> np.ndarray:
+    def question_cosine(self, position: int, qv: np.ndarray | None) -> float:
+        """Cosine of the query with the item's question alone (its first embedded text)."""
+        if qv is None:
+            return 0.0
+        row = int(self.index.dense_refs[self._row_start[position]])
+        vec = self._vectors[row] if self._vectors is not None else self.index.dense.reconstruct(row)
+        return float(np.asarray(vec, dtype=np.float32) @ qv)
+
+    def names_missing(self, item: QAItem, names) -> bool:
+        """Whether some name the query asks about appears nowhere in ``item`` (under any of its glossary names)."""
+        if not names:
+            return False
+        aliases = self.__dict__.get("_aliases")
+        if aliases is None:
+            aliases = {}
+            for alias, canon in self.analyzer.glossary.canon.items():
+                aliases.setdefault(canon.replace(" ", "_").lower(), set()).add(alias.lower())
+            self.__dict__["_aliases"] = aliases
+        text = f"{item.question}\n{item.detail}\n{item.answer}".lower()
+        for surface, canon in names:
+            forms = {surface.lower(), canon.lower(), canon.replace("_", " ").lower(), *aliases.get(canon.lower(), ())}
+            if not any(f and f in text for f in forms):
+                return True
+        return False
+
+    def _dense(self, qv: np.ndarray, keyword: np.ndarray) -> np.ndarray:
         """Best cosine per item over its entries (question, passages, lead sentences)."""
         index = self.index
-        qv = load_embedder(self.settings.embedding_model).embed_query(text).astype(np.float32)
         starts = self._row_start[:-1]
         if self._vectors is not None:
             sims = self._vectors @ qv     # one cosine per distinct text
@@ -270,7 +313,19 @@ class Searcher:
             if len(hits) >= k:
                 break
         if not hits:
-            return SearchResult(query, (), True, 0.0)
+            return SearchResult(query, (), True, 0.0, level="not_covered")
+        ev = self.evidence(hits, raw, qcov, mode, p)
+        confidence = fusion.calibrated(mode, ev, p)
+        lvl = fusion.level(mode, confidence, ev.margin, p)
+        return SearchResult(query, tuple(hits), lvl == "not_covered", confidence, level=lvl)
+
+    def evidence(self, hits: list[Hit], raw: Scores, qcov: np.ndarray, mode: str, p: fusion.Params) -> fusion.Evidence:
+        """The evidence about the top hit that :func:`rag.fusion.calibrated` weighs."""
         top = hits[0]
-        confidence = fusion.confidence(mode, top.score, top.coverage, top.dense, raw.unknown, p)
-        return SearchResult(query, tuple(hits), confidence < p.threshold(mode), confidence)
+        if mode != "hybrid":
+            return fusion.Evidence(top.score, top.coverage, top.dense, raw.unknown)
+        pos = self.index.position(top.item.id)
+        qdense = fusion.dense_score(np.float32(self.question_cosine(pos, raw.query_vector)), p.dense_floor, p.dense_ceil)
+        margin = top.score - hits[1].score if len(hits) > 1 else 1.0
+        return fusion.Evidence(top.score, top.coverage, top.dense, raw.unknown, float(qcov[pos]), float(qdense),
+                               float(margin), self.names_missing(top.item, raw.names), raw.in_domain, raw.small_talk)

@@ -96,3 +96,80 @@ def tune(searcher, queries: list[EvalQuery], max_false: float = 0.03, cache: dic
         ranked = tune_ranking(searcher, queries, cache, mode, p)
         p = tune_abstention(searcher, queries, cache, ranked, mode, max_false)
     return p
+
+
+# -- issue 13: confidence levels, tuned on the tuning files of every corpus at once -------------------
+SUPPORT_GRID = {"support_floor": (0.1, 0.15, 0.2), "support_scale": (0.5, 1.0, 2.0), "name_penalty": (0.0, 0.5),
+                "ood_penalty": (0.0, 0.05, 0.1, 0.15), "question_coverage_support": (0.25, 0.5, 1.0),
+                "small_talk_penalty": (0.0, 0.25, 0.5)}
+ANSWER_GRID = {"answer_threshold": tuple(np.round(np.arange(0.2, 0.61, 0.05), 2)),
+               "answer_margin": (0.0, 0.01, 0.02, 0.03, 0.05, 0.08)}
+ANSWERED_PRECISION = 0.95   # "answered" must mean the top item is right this often (tuning files)
+
+
+def evidence_rows(searcher, queries: list[EvalQuery], params: fusion.Params, cache: dict | None = None) -> list[tuple]:
+    """``(query, Evidence, top item right)`` for each query: everything the confidence needs, so the
+    grid below re-weighs it without searching again."""
+    from rag.evaluate import RANK_DEPTH
+
+    rows = []
+    for q in queries:
+        raw = cache.get(q.query) if cache is not None else None
+        if raw is None:
+            raw = searcher.scores(q.query)
+            if cache is not None:
+                cache[q.query] = raw
+        res = searcher.rank(q.query, raw, "hybrid", RANK_DEPTH, params=params)
+        hits = list(res.hits)
+        qcov = raw.coverage if raw.question_coverage is None else raw.question_coverage
+        ev = searcher.evidence(hits, raw, qcov, "hybrid", params) if hits else fusion.Evidence(0.0, 0.0, 0.0)
+        right = bool(hits) and bool(q.gold.intersection(hits[0].ids))
+        rows.append((q, ev, right))
+    return rows
+
+
+def _threshold(corpora: list[list[tuple]], p: fusion.Params, max_false: float) -> float:
+    """The abstention threshold: the strictest one that keeps ``max_false`` false abstentions on every corpus."""
+    ts = []
+    for rows in corpora:
+        conf = [fusion.calibrated("hybrid", ev, p) for _, ev, _ in rows]
+        ts.append(calibrate_threshold([c for c, (q, _, _) in zip(conf, rows) if q.gold],
+                                      [c for c, (q, _, _) in zip(conf, rows) if not q.gold], max_false))
+    return min(ts)
+
+
+def _abstention(rows: list[tuple], p: fusion.Params) -> float:
+    unc = [fusion.calibrated("hybrid", ev, p) < p.abstain_threshold for q, ev, _ in rows if not q.gold]
+    return sum(unc) / len(unc) if unc else 1.0
+
+
+def tune_levels(corpora: list[list[tuple]], params: fusion.Params, max_false: float = 0.02) -> fusion.Params:
+    """Choose the confidence evidence weights, the abstention threshold and the "answered" rule.
+
+    Args:
+        corpora: per corpus, the :func:`evidence_rows` of its tuning queries (covered and uncovered).
+        max_false: false-abstention budget on each corpus.
+
+    The weights maximise the worst corpus's abstention (plus half the mean, to break ties) at a
+    threshold that keeps ``max_false`` on every corpus; then "answered" takes the loosest
+    (threshold, margin) pair whose answers are right at least ``ANSWERED_PRECISION`` of the time.
+    """
+    best = None
+    for point in itertools.product(*SUPPORT_GRID.values()):
+        p = replace(params, **dict(zip(SUPPORT_GRID, point)))
+        p = replace(p, abstain_threshold=round(_threshold(corpora, p, max_false), 4))
+        abst = [_abstention(rows, p) for rows in corpora]
+        key = min(abst) + 0.5 * sum(abst) / len(abst)
+        if best is None or key > best[0] + 1e-9:
+            best = (key, p)
+    p = best[1]
+    pooled = [(fusion.calibrated("hybrid", ev, p), ev.margin, right) for rows in corpora for _, ev, right in rows]
+    choice = None
+    for t, m in itertools.product(*ANSWER_GRID.values()):
+        answered = [right for c, mg, right in pooled if c >= max(t, p.abstain_threshold) and mg >= m]
+        if answered and sum(answered) / len(answered) >= ANSWERED_PRECISION:
+            if choice is None or len(answered) > choice[0]:
+                choice = (len(answered), t, m)
+    if choice is not None:
+        p = replace(p, answer_threshold=float(choice[1]), answer_margin=float(choice[2]))
+    return p

@@ -6,7 +6,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from ui.cli import CliError, _print_json, _settings, register
+from ui.cli_common import CliError, _print_json, _settings, register
 
 
 def cmd_eval(args) -> int:
@@ -36,19 +36,32 @@ def cmd_eval(args) -> int:
         print(f"tuning on {len(tune_half)} queries (seed {ev.SPLIT_SEED}); this takes a minute or two...",
               file=sys.stderr)
         params = tune.tune(searcher, tune_half, max_false=args.max_false, cache=cache)
+    if args.tune or args.tune_levels:
+        from rag import tune
+
+        corpora = [tune.evidence_rows(searcher, tune_half, params, cache)]
+        for home in args.also_home or ():
+            other = Searcher(settings.replace(home=Path(home)))
+            suite = "public" if any(it.file == "XGBoost.md" for it in other.index.items) else "bundled"
+            bound, _ = ev.bind(other.index, ev.load_suite(suite))
+            corpora.append(tune.evidence_rows(other, ev.split(bound)[0], params))
+        params = tune.tune_levels(corpora, params, max_false=args.level_max_false)
     outcomes = ev.evaluate(searcher, queries, params=params, raw_cache=cache)
     rows = ev.report_rows(outcomes, holdout, queries, tune_half)
+    calibration = ev.calibration_rows(outcomes["hybrid"], queries)
     if args.json:
         _print_json({"set": name, "queries": len(queries), "unresolved": [q.query for q in unresolved],
                      "seed": ev.SPLIT_SEED, "rows": rows,
-                     "params": {k: float(v) for k, v in asdict(params).items()}})
+                     "params": {k: float(v) for k, v in asdict(params).items()}, "calibration": calibration})
         return 0
     print(f"eval set: {name}: {len(queries)} queries; tuning half {len(tune_half)}, holdout {len(holdout)}")
     if unresolved:
         print(f"({len(unresolved)} covered queries left out: no item's line span holds their gold line; "
               f"the segmenter dropped or merged that part of the file)")
     print(ev.format_table(rows))
-    if args.tune:
+    print("\nconfidence levels (hybrid):")
+    print(ev.format_calibration(calibration))
+    if args.tune or args.tune_levels:
         print("\nmeasured parameters (settings go in $QBANK_HOME/config.toml, the rest are rag/fusion.py constants):")
         for k, v in asdict(params).items():
             print(f"{k} = {float(v):.4g}")
@@ -67,4 +80,11 @@ def _add(sub) -> None:
                    help="first choose weights and thresholds on the tuning half, then evaluate with them")
     s.add_argument("--max-false", type=float, default=0.01,
                    help="with --tune: false-abstention budget on the tuning half (default 0.01)")
+    s.add_argument("--tune-levels", action="store_true",
+                   help="only choose the confidence evidence, the abstention threshold and the 'answered' rule")
+    s.add_argument("--also-home", action="append", metavar="QBANK_HOME",
+                   help="with --tune/--tune-levels: tune the levels on the tuning queries of this index too "
+                        "(e.g. one built with `qbank ingest ../shared/banks`); repeatable")
+    s.add_argument("--level-max-false", type=float, default=0.02,
+                   help="false-abstention budget of the levels on each corpus's tuning queries (default 0.02)")
     s.set_defaults(func=cmd_eval)
