@@ -7,32 +7,11 @@ Every expected failure prints ``qbank: error: ...`` and exits 2, never a traceba
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
-
-class CliError(Exception):
-    """An error to show the user as one clear line."""
-
-
-def _settings(args):
-    from ingest.settings import Settings
-
-    overrides = {}
-    if getattr(args, "llm", None):
-        overrides["llm_backend"] = args.llm
-    return Settings.load(**overrides)
-
-
-def echo(text: str, limit: int = 200) -> str:
-    """A rejected input as echoed back in an error record: its start, never 200k characters."""
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
-
-
-def _print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+from ui.cli_common import _EXTRA_COMMANDS, CliError, _print_json, _settings, echo, register  # noqa: F401
 
 
 def cmd_ingest(args) -> int:
@@ -177,15 +156,6 @@ def build_parser() -> argparse.ArgumentParser:
     for extra in _EXTRA_COMMANDS:
         extra(sub)
     return p
-
-
-_EXTRA_COMMANDS: list = []
-
-
-def register(fn):
-    """Let other modules of the ``ui`` package add sub-commands (see ``ui/commands.py``)."""
-    _EXTRA_COMMANDS.append(fn)
-    return fn
 
 
 def main(argv: list[str] | None = None) -> int:

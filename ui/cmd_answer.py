@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ingest.settings import LLM_BACKENDS
-from ui.cli import _print_json, _settings, echo, register
+from ui.cli_common import _print_json, _settings, echo, register
 
 
 # -- ask -----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ingest.settings import LLM_BACKENDS
-from ui.cli import CliError, _print_json, _settings, register
+from ui.cli_common import CliError, _print_json, _settings, register
 
 MARK = {"covered": "✓", "partial": "◐", "missing": "✗", "contradicted": "⚠"}
 STATUS_ZH = {"covered": "覆盖", "partial": "部分", "missing": "遗漏", "contradicted": "矛盾"}

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from ui.cli import CliError, register
+from ui.cli_common import CliError, register
 
 LOOPBACK = "127.0.0.1"
 
@@ -100,7 +100,7 @@ def auth_pair(settings) -> tuple[str, str] | None:
 
 def cmd_serve(args) -> int:
     from ingest.pipeline import ingest
-    from ui.cli import _settings
+    from ui.cli_common import _settings
 
     settings = _settings(args)
     auth = auth_pair(settings)
