@@ -181,15 +181,41 @@ def _chinese(n: int) -> str:
 
 # -- HTML ---------------------------------------------------------------------
 
-def html_lines(text: str) -> list[str]:
-    """Markdown lines of an HTML page: headings as ``#``, lists, tables, ``<pre>`` as code fences."""
+# presentational wrappers with no markdown meaning: dropped before parsing (200 unclosed ``<font>`` nest 200 deep)
+_TRANSPARENT = re.compile(r"</?(?:font|span|o:p)\b[^<>]*>", re.IGNORECASE)
+
+
+def html_lines(text: str, max_depth: int = 120) -> list[str]:
+    """Markdown lines of an HTML page: headings as ``#``, lists, tables, ``<pre>`` as code fences.
+
+    The converter recurses once per nested tag, so a page nesting tags deeper than ``max_depth``
+    (setting ``html_max_depth``) is refused before converting, with a :class:`FormatError`.
+    """
     from bs4 import BeautifulSoup
     from markdownify import MarkdownConverter
 
-    soup = BeautifulSoup(text, "html.parser")
+    soup = BeautifulSoup(_TRANSPARENT.sub("", text), "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
+    depth = tag_depth(soup)
+    if depth > max_depth:
+        raise FormatError(f"HTML nests tags {depth} deep, over the limit of {max_depth} (setting html_max_depth)")
     converter = MarkdownConverter(heading_style="ATX", bullets="-", escape_asterisks=False,
                                   escape_underscores=False, escape_misc=False)
-    markdown = converter.convert_soup(soup)
+    try:
+        markdown = converter.convert_soup(soup)
+    except RecursionError:
+        raise FormatError(f"HTML nests tags too deeply to convert (limit {max_depth}, setting html_max_depth)") from None
     return [line.rstrip() for line in split_lines(markdown.strip("\n"))]
+
+
+def tag_depth(soup) -> int:
+    """How deep tags nest below ``soup`` (iterative: safe on any depth)."""
+    from bs4 import Tag
+
+    deepest, stack = 0, [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+    return deepest

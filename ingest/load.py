@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.formats import FormatError, docx_lines, html_lines, pdf_lines, split_lines
@@ -22,6 +23,19 @@ IGNORED_NAMES = {"titles.json"}   # display titles beside a bank, read by the pi
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 # C0/C1 control characters but tab: a bank's ESC sequences must never reach the user's terminal
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What reading one bank file may cost; each field is the setting of the same name (``ingest/settings.py``)."""
+
+    html_max_depth: int = 120
+
+    @classmethod
+    def from_settings(cls, settings) -> "Limits":
+        import dataclasses
+
+        return cls(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(cls)})
 
 
 class LoadError(Exception):
@@ -169,13 +183,17 @@ def _plausible(text: str) -> bool:
     return bad / min(len(text), 20000) < 0.01
 
 
-def load(path: str | Path, max_bytes: int = MAX_BYTES) -> SourceDoc:
+def load(path: str | Path, max_bytes: int = MAX_BYTES, limits: Limits | None = None) -> SourceDoc:
     """Load one bank file.
 
+    Args:
+        limits: what the file may cost to read (:class:`Limits`; the settings' defaults when None).
+
     Raises:
-        LoadError: unreadable, empty, binary, too large, corrupt or unsupported file.
+        LoadError: unreadable, empty, binary, too large, corrupt or unsupported file, or one over a limit.
     """
     path = Path(path)
+    limits = limits or Limits()
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise LoadError(path, f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(sorted(SUFFIXES))}")
@@ -206,9 +224,13 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES) -> SourceDoc:
             lines, fmt, has_lines = docx_lines(path), "docx", False
         else:
             text, encoding = decode_text(data, path)
-            lines, fmt, has_lines = html_lines(text), "html", False
+            lines, fmt, has_lines = html_lines(text, limits.html_max_depth), "html", False
     except FormatError as exc:
         raise LoadError(path, str(exc)) from None
+    except RecursionError:     # a converter that recursed past the guards: still this file's problem, not a crash
+        raise LoadError(path, "the file nests too deeply to be read (RecursionError); simplify its structure") from None
+    except MemoryError:
+        raise LoadError(path, "reading the file ran out of memory; split it into smaller banks") from None
     lines = [_CONTROL.sub(" ", line) for line in lines]    # same length: offsets and line numbers hold
     if not any(line.strip() for line in lines):
         hint = {".pdf": " (a scanned PDF needs OCR first)"}.get(suffix, " (only whitespace)" if fmt in ("md", "txt") else "")

@@ -25,7 +25,7 @@ from ingest.embed import canonical_name, load_embedder
 from ingest.items import FileSplit, IngestReport, Passage, QAItem, SourceDoc
 from ingest.keypoints import key_points
 from ingest.keyword import Analyzer, Glossary, KeywordIndex
-from ingest.load import LoadError, find_files, load
+from ingest.load import Limits, LoadError, find_files, load
 from ingest.passages import lead_sentences, split_passages
 from ingest.segment import Segmentation, normalize, segment
 from ingest.settings import BUNDLED_CORPUS, Settings
@@ -151,7 +151,7 @@ def dry_run(settings: Settings, paths: list[Path] | None = None, layouts: dict[s
     taken: set[str] = set()
     for f in files:
         try:
-            doc = load(f)
+            doc = load_one(f, Limits.from_settings(settings))
         except LoadError as exc:
             out.append(FileSplit(path=exc.path or str(f), file=Path(exc.path or str(f)).name, error=exc.reason))
             continue
@@ -177,6 +177,21 @@ def _expand_layouts(layouts: dict[str | Path, str] | None) -> dict[str, str]:
         files = find_files([root])[0] if root.is_dir() else [root]
         out.update({str(f): name for f in files})
     return out
+
+
+def load_one(path: Path, limits: Limits) -> SourceDoc:
+    """:func:`ingest.load.load`, where anything a file makes go wrong is that file's :class:`LoadError`.
+
+    One hostile file must never stop an ingest (nor, through it, ``qbank serve``): an exception the
+    loader did not expect is reported for that file and the rest ingests.
+    """
+    try:
+        return load(path, limits=limits)
+    except LoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the per-file boundary
+        detail = " ".join(str(exc).split())[:200]
+        raise LoadError(path, f"could not be read ({type(exc).__name__}: {detail})") from None
 
 
 @lru_cache(maxsize=4096)   # banks repeat answers word for word; key points are a pure function of the answer
@@ -262,9 +277,10 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         files, skipped = find_files(roots + new_roots)
         report.errors.extend(skipped)
         docs: list[SourceDoc] = []
+        limits = Limits.from_settings(settings)
         for f in files:
             try:
-                docs.append(load(f))
+                docs.append(load_one(f, limits))
             except LoadError as exc:
                 report.errors.append((exc.path if exc.path else str(f), exc.reason))
         titles = _titles(files)

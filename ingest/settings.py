@@ -63,6 +63,8 @@ class Settings:
     auth_user: str = ""
     auth_password_env: str = "QBANK_PASSWORD"
     ui_concurrency: int = 8        # app events run at once (the rest queue); 20+ chat sessions share them
+    # limits on what one bank file may cost (README, "Limits"); a file over a limit is refused in one line
+    html_max_depth: int = 120      # tags nested inside each other in an HTML bank (font/span do not count)
 
     def __post_init__(self) -> None:
         if self.llm_backend not in LLM_BACKENDS:
