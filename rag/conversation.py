@@ -41,12 +41,14 @@ class Turn:
         resolved: the standalone question that was searched.
         topic: the question that opened the current topic (carried to follow-ups).
         answer: the answer text shown.
+        item_id: the item the answer was about (a follow-up on an aspect reads its sections).
     """
 
     question: str
     resolved: str
     topic: str
     answer: str = ""
+    item_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ class Conversation:
         """Text chunks, then the final :class:`rag.answer.Answer`, which is recorded as a turn."""
         for part in self.answerer.stream(question, history=self.turns):
             if not isinstance(part, str):
-                self.turns.append(Turn(question, part.resolved_question, part.topic, part.answer))
+                self.turns.append(Turn(question, part.resolved_question, part.topic, part.answer,
+                                       getattr(part, "topic_item", "")))
                 del self.turns[:-MAX_TURNS]
             yield part
 

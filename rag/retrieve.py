@@ -85,7 +85,7 @@ class SearchResult:
 
     def public(self) -> dict:
         return {"query": self.query, "abstained": self.abstained, "level": self.level,
-                "confidence": round(self.confidence, 4), "results": [h.public() for h in self.hits]}
+                "confidence": round(max(0.0, self.confidence), 4), "results": [h.public() for h in self.hits]}
 
 
 @dataclass(frozen=True)

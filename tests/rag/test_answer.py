@@ -47,7 +47,9 @@ def test_extractive_answer_is_the_cited_reference_answer(corpus_settings, search
 
 def test_public_json_matches_the_cli_contract(corpus_settings, searcher):
     d = Answerer(corpus_settings, searcher=searcher).ask("什么是感受野？").public()
-    assert set(d) == {"question", "answer", "mode", "abstained", "citations", "related", "notice", "resolved_question"}
+    assert set(d) == {"question", "answer", "mode", "abstained", "citations", "related", "notice", "resolved_question",
+                      "level", "confidence"}
+    assert d["level"] == "answered" and 0 < d["confidence"] <= 1
     assert set(d["citations"][0]) == {"n", "id", "doc", "file", "number", "question", "lines"}
     assert d["citations"][0]["lines"] == list(searcher.index.by_id["dl_basics_qa-9"].lines)
 
