@@ -148,7 +148,8 @@ def _lead(item: QAItem, limit: int = 80) -> str:
     from ingest.passages import lead_sentences
 
     leads = lead_sentences(item.answer, 4)
-    lead = next((x for x in leads if len(x) >= 20), leads[0] if leads else item.answer.strip().split("\n", 1)[0])
+    prose = [x for x in leads if len(x) >= 20 and not re.match(r"^\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[.、)）]", x)]
+    lead = (prose or leads or [item.answer.strip().split("\n", 1)[0]])[0]
     return lead if len(lead) <= limit else lead[:limit].rstrip() + "…"
 
 
@@ -359,7 +360,7 @@ class Answerer:
                       result.confidence, want, topic_item=topic_item.id)
 
     # -- comparisons ---------------------------------------------------------------------------------
-    def _side(self, side: str, hits) -> QAItem | None:
+    def _side(self, side: str, hits) -> tuple[QAItem | None, float]:
         """The item that covers one side of a comparison: one whose question names it (among the
         comparison's own hits and the side's search), else the side's confident answer."""
         found = self.searcher.search(side, k=self.settings.top_k)
@@ -367,19 +368,22 @@ class Answerer:
         aliases = {a.lower() for a, c in self.searcher.analyzer.glossary.canon.items()
                    if c.replace(" ", "_").lower() in names}
         forms = {f for f in names | aliases if f}
+        conf = max(0.0, found.confidence)
         for h in [*hits, *found.hits]:
             if any(f in h.item.question.lower() or f.replace("_", " ") in h.item.question.lower() for f in forms):
-                return h.item
+                return h.item, conf
         if found.level == "answered" and not self.searcher.names_missing(found.hits[0].item,
                                                                         self.searcher.query_analyzer.names(side)):
-            return found.hits[0].item
-        return None
+            return found.hits[0].item, conf
+        return None, 0.0
 
     def _compare(self, question: str, res: Resolution, sides: tuple[str, str]) -> Iterator[str | Answer]:
         en = is_english(question)
         whole = self._search(res)
         top = whole.hits[0].item if whole.hits else None
-        items = [self._side(side, whole.hits) for side in sides]
+        found = [self._side(side, whole.hits) for side in sides]
+        items = [item for item, _ in found]
+        confidence = min(conf for _, conf in found)   # a comparison is as sure as its weaker side
         if top is not None and not whole.abstained and all(i is not None and i.id == top.id for i in items):
             # one item compares both (its question names both sides): answer from it as usual
             yield from self.stream_result(question, whole, res)
@@ -396,7 +400,7 @@ class Answerer:
             return
         ranked = chosen + [h.item for h in whole.hits if h.item.id not in {c.id for c in chosen}]
         result = SearchResult(whole.query, tuple(hits.get(i.id) or Hit(i, 0.0, 0.0, 0.0) for i in ranked), False,
-                              whole.confidence, level="closest")
+                              confidence, level="closest")
         missing = [side for side, i in covered if not i]
         if self.uses_llm:
             note = _t(en, f"题库没有覆盖 {'、'.join(missing)}。", f"The banks do not cover {', '.join(missing)}.") if missing else ""
@@ -421,7 +425,7 @@ class Answerer:
         notice = _t(en, f"题库没有覆盖 {'、'.join(missing)}：这只是一半的答案。",
                     f"The banks do not cover {', '.join(missing)}: this is half an answer.") if missing else ""
         yield Answer(question, "\n".join(lines), "extractive", False, tuple(cites), related, notice, res.resolved,
-                     res.topic, "closest", whole.confidence, sides=tuple(covered), topic_item=cites[0].id)
+                     res.topic, "closest", confidence, sides=tuple(covered), topic_item=cites[0].id)
 
     def _search(self, res: Resolution) -> SearchResult:
         result = self.searcher.search(res.resolved, k=self.settings.top_k)

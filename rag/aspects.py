@@ -53,7 +53,7 @@ _MARK = re.compile(r"^[\s#*\-•◦]*(?:(?:\d{1,2}|[一二三四五六七八九�
 _COMPARE_ZH = re.compile(
     r"^(?:请问|请|说说|讲讲|介绍一下|介绍下|简述|比较一下|比较|对比一下|对比)?\s*(?P<a>.+?)\s*"
     r"(?:和|与|跟|同|及|以及|还是|vs\.?|VS\.?|versus|对比|相比|比较|比起来)\s*(?P<b>.+?)\s*"
-    r"(?:之间)?(?:的|有|到底|究竟|都)?\s*(?:什么|哪些|啥|有啥|有什么)?\s*"
+    r"(?:比起来|相比|比较起来|相比较)?\s*(?:之间)?(?:的|有|到底|究竟|都)?\s*(?:什么|哪些|啥|有啥|有什么)?\s*"
     r"(?:区别|不同|差别|差异|异同|联系|对比|比较|优劣|不一样|哪个好|怎么选)", re.I)
 _COMPARE_EN = re.compile(
     r"(?:differences?|distinction)\s+between\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s*[?.!]*$|"
@@ -154,7 +154,9 @@ def sections(item) -> list[Section]:
     """The item's answer cut at heading-like paragraphs (``1. 基本原理``, ``缺点：``, ``**反向传播**``)."""
     paras = paragraphs(item.answer)
     heads = [p.split("\n", 1)[0] for p in paras]
-    heading = _LABEL if sum(bool(_LABEL.match(h)) for h in heads) >= 2 else _NUMBERED
+    labels = [p for p, h in zip(paras, heads) if _LABEL.match(h)]
+    # labels head the sections when there are several, or one that stands alone ("缺点：" over its list)
+    heading = _LABEL if len(labels) >= 2 or (labels and "\n" not in labels[0].strip()) else _NUMBERED
     groups: list[list[str]] = []
     for para, head in zip(paras, heads):
         if not groups or heading.match(head):

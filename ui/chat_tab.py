@@ -90,11 +90,12 @@ def answer_updates(services, question: str, history: list, state: ChatState, llm
             history[-1] = {"role": "assistant", "content": render.answer_markdown(answer, lang)}
             state.cited = [(c.n, c.id) for c in answer.citations]
             state.related = [c.question for c in answer.related]
-            notice = t("not_covered", lang) if answer.abstained else ""
+            notice = t("not_covered", lang) if answer.abstained else (
+                t("closest_notice", lang) if answer.level == "closest" and answer.mode != "llm" and not answer.sides else "")
             if answer.notice:
                 notice = f"{notice}\n\n{answer.notice}".strip()
             cite_rows = [[render.citation_row(c.n, c, lang)] for c in answer.citations]
-            yield (history, "", render.badge_html(answer.mode, answer.abstained, lang),
+            yield (history, "", render.badge_html(answer.mode, answer.abstained, lang, answer.level, answer.confidence),
                    f"> ⚠️ {notice}" if notice else "", gr.Dataset(samples=cite_rows),
                    gr.Dataset(samples=[[q] for q in state.related]), state)
     except Exception as exc:  # noqa: BLE001 - e.g. IndexUnavailable: the UI edge shows one clear line

@@ -65,6 +65,12 @@ def _print_sources(answer) -> None:
     en = not any("\u4e00" <= ch <= "\u9fff" for ch in answer.question)
     if answer.resolved_question and answer.resolved_question != answer.question:
         print(("(searched: " if en else "（检索：") + answer.resolved_question + (")" if en else "）"))
+    level = getattr(answer, "level", "")
+    if level:
+        words = {"answered": ("answered from the banks", "题库作答"), "closest": ("closest match, please check", "最接近的题目，请核对"),
+                 "not_covered": ("not covered by the banks", "题库未覆盖")}[level]
+        conf = max(0.0, getattr(answer, "confidence", 0.0))
+        print(f"[{level} {conf:.2f}: {words[0]}]" if en else f"【{words[1]} · 置信度 {conf:.2f}】")
     if answer.notice:
         print(("note: " if en else "注意：") + answer.notice)
     if answer.citations:

@@ -27,6 +27,9 @@ def where(item, lang: str = "zh") -> str:
         parts.append(f"{t('lines', lang)} {item.lines[0]}–{item.lines[1]}")
     elif getattr(item, "page", None):
         parts.append(f"{t('page', lang)} {item.page}")
+    excerpt = getattr(item, "excerpt_lines", None)
+    if excerpt:
+        parts.append(f"{t('excerpt', lang)} {excerpt[0]}–{excerpt[1]}")
     return " · ".join(parts)
 
 
@@ -108,7 +111,7 @@ def answer_markdown(answer, lang: str = "zh") -> str:
         parts.insert(0, f"<sub>🔗 {t('resolved_as', lang)}{resolved}</sub>")
     if answer.citations:
         parts.append(sources_markdown([(c.n, c) for c in answer.citations], lang))
-    label = t("mode_abstained" if answer.abstained else ("mode_llm" if answer.mode == "llm" else "mode_extractive"), lang)
+    label = t(level_key(answer.mode, answer.abstained, getattr(answer, "level", "")), lang)
     parts.append(f'<sub class="qb-mode-tag">{label}</sub>')
     return "\n\n".join(parts)
 
@@ -124,16 +127,28 @@ def sources_markdown(ids_items: list, lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
-def badge_html(mode: str, abstained: bool, lang: str = "zh") -> str:
-    """The badge that tells which mode answered: banks only (题库) or the LLM, or not covered."""
-    if abstained:
-        key, color = "mode_abstained", "#b45309"
-    elif mode == "llm":
-        key, color = "mode_llm", "#6d28d9"
-    else:
-        key, color = "mode_extractive", "#047857"
+LEVEL_COLOR = {"mode_extractive": "#047857", "mode_llm": "#6d28d9", "mode_closest": "#b45309",
+               "mode_llm_closest": "#b45309", "mode_abstained": "#6b7280"}
+
+
+def level_key(mode: str, abstained: bool, level: str = "") -> str:
+    """The text key of an answer's badge: who answered, and how sure the banks are."""
+    if abstained or level == "not_covered":
+        return "mode_abstained"
+    if level == "closest":
+        return "mode_llm_closest" if mode == "llm" else "mode_closest"
+    return "mode_llm" if mode == "llm" else "mode_extractive"
+
+
+def badge_html(mode: str, abstained: bool, lang: str = "zh", level: str = "", confidence: float | None = None) -> str:
+    """The badge over the chat: answered from the banks (green), the LLM (purple), only the closest
+    questions (amber, "please check"), or not covered (grey); with the confidence when known."""
+    key = level_key(mode, abstained, level)
+    level = level or ("not_covered" if abstained else "answered")
+    conf = (f' <span class="qb-confidence">· {html.escape(t("confidence", lang))} {max(0.0, confidence):.2f}</span>'
+            if confidence is not None else "")
     return (f'<span class="qb-badge" data-mode="{html.escape(mode)}" data-abstained="{str(abstained).lower()}" '
-            f'style="background:{color}">{html.escape(t(key, lang))}</span>')
+            f'data-level="{html.escape(level)}" style="background:{LEVEL_COLOR[key]}">{html.escape(t(key, lang))}{conf}</span>')
 
 
 STATUS_ICON = {"covered": "✓", "partial": "~", "missing": "✗", "contradicted": "✗"}

@@ -35,7 +35,9 @@ def test_ask_stdin_is_one_conversation(qbank_cli):
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert len(rows) == 3
     assert rows[1]["resolved_question"] == "什么是批量归一化？ 那它有什么缺点？"
-    assert rows[1]["citations"][0]["id"] == rows[0]["citations"][0]["id"]
+    # the BN item says nothing about drawbacks: the follow-up says so and offers the item, at its level
+    assert rows[1]["aspect"] == "cons" and rows[1]["level"] == "not_covered"
+    assert rows[1]["related"][0]["id"] == rows[0]["citations"][0]["id"] and rows[0]["level"] == "answered"
     assert "limit" in rows[2]["error"]
 
 

@@ -59,6 +59,25 @@ def test_badge(mode, abstained, text):
     assert text in render.badge_html(mode, abstained)
 
 
+@pytest.mark.parametrize("mode, level, text, color", [
+    ("extractive", "answered", "题库作答", "#047857"), ("extractive", "closest", "最接近的题目，请核对", "#b45309"),
+    ("llm", "closest", "仅有相近题目", "#b45309"), ("extractive", "not_covered", "题库未覆盖", "#6b7280")])
+def test_badge_shows_the_confidence_level_not_one_green_badge(mode, level, text, color):
+    badge = render.badge_html(mode, level == "not_covered", "zh", level, 0.23)
+    assert text in badge and color in badge and f'data-level="{level}"' in badge and "置信度 0.23" in badge
+    assert "Closest match" in render.badge_html("extractive", False, "en", "closest")
+
+
+def test_a_closest_answer_is_tagged_as_such_and_an_excerpt_shows_its_lines():
+    cite = NS(n=1, id=ITEM.id, doc=ITEM.doc, file=ITEM.file, number=9, question=ITEM.question, lines=(285, 289),
+              page=None, excerpt_lines=(287, 288))
+    answer = NS(question="q", answer="1. **感受野？** [1]", citations=(cite,), abstained=False, mode="extractive",
+                resolved_question="q", level="closest")
+    md = render.answer_markdown(answer)
+    assert "最接近的题目，请核对" in md and "题库作答" not in md
+    assert render.where(cite) == "dl_basics_qa.txt · 第 9 题 · 行 285–289 · 节选 287–288"
+
+
 def test_grade_card_marks_each_point_and_escapes_the_answer():
     grade = NS(score=62, feedback="讲到了定义，漏了计算方法。", follow_up="感受野怎么计算？", notices=(),
                points=(NS(text="定义", status="covered", evidence="输出上一个点对应输入的区域"),
