@@ -376,6 +376,8 @@ def choose(lines: list[str], fenced: list[bool], toc_lines: set[int], toc_titles
     if best is None:
         return "sections", [], set()
     best = _drop_unanswered(lines, fenced, best)
+    if not best.starts:
+        return "sections", [], set()     # every question of the family was unanswered
     starts, breaks = list(best.starts), set(best.breaks)
     starts += _again(lines, fenced, ms, toc_titles, labelled, best)
     starts += _asking_leaves(lines, fenced, ms, best, {m.line for m in starts})
@@ -405,7 +407,7 @@ def _asking_leaves(lines, fenced, ms: list[Marker], best: Proposal, taken: set[i
 
     ``### ELMo 的缺点`` among ``### topic`` / ``#### question`` pairs is a question written one level up.
     """
-    if best.numbered or best.starts[0].container[0] != "h":
+    if best.numbered or not best.starts or best.starts[0].container[0] != "h":
         return []
     level = best.starts[0].level
     heads = [m for m in ms if m.container[0] == "h"]

@@ -234,3 +234,8 @@ def test_parse_line_families():
     assert parse_line("123456. 第十万题", 0).path == (123456,)     # numbers over five digits
     assert parse_line("**参考资料**：见下文", 0) is None           # a bold lead-in is answer text
     assert parse_line("普通的一行", 0) is None
+
+
+def test_a_bank_of_only_unanswered_questions_is_sections_not_a_crash():
+    s = seg("## 1. 什么是A？\n## 2. 什么是B？\n## 3. 什么是C？\n")
+    assert s.layout == "sections" and all(i.kind == "section" for i in s.items)
