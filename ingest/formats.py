@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -62,18 +63,67 @@ def pdf_lines(path: Path) -> tuple[list[str], list[int]]:
 
 # -- DOCX ---------------------------------------------------------------------
 
-def docx_lines(path: Path) -> list[str]:
-    """Paragraphs (headings as ``#``, numbered lists written out) and tables of a DOCX, in order."""
+def check_zip(path: Path, max_unzipped_mb: float = 100, max_xml_mb: float = 40, max_entries: int = 2000) -> None:
+    """Refuse a DOCX package before parsing it when its zip directory promises too much.
+
+    ``zipfile`` never inflates an entry past the size its directory declares (it stops there and the
+    CRC check fails), so the declared sizes bound what python-docx can load: every part whole
+    (``docx_max_unzipped_mb``), the XML parts as trees about 15x their size (``docx_max_xml_mb``).
+
+    Raises:
+        FormatError: one line naming the limit and its setting.
+    """
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FormatError(f"DOCX is corrupt or truncated ({type(exc).__name__}: {exc})") from None
+    if len(infos) > max_entries:
+        raise FormatError(f"DOCX package holds {len(infos)} files, over the limit of {max_entries} "
+                          f"(setting docx_max_entries)")
+    total = sum(i.file_size for i in infos)
+    if total > max_unzipped_mb * 2**20:
+        raise FormatError(f"DOCX unzips to {total / 2**20:.0f} MB, over the limit of {max_unzipped_mb:g} MB "
+                          f"(setting docx_max_unzipped_mb): a zip bomb, or embedded media to remove")
+    xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels")))
+    if xml > max_xml_mb * 2**20:
+        raise FormatError(f"DOCX text (XML) unzips to {xml / 2**20:.0f} MB, over the limit of {max_xml_mb:g} MB "
+                          f"(setting docx_max_xml_mb); split the document")
+
+
+def docx_lines(path: Path, max_unzipped_mb: float = 100, max_xml_mb: float = 40, max_entries: int = 2000,
+               deadline: float | None = None, timeout: float = 0) -> list[str]:
+    """Paragraphs (headings as ``#``, numbered lists written out) and tables of a DOCX, in order.
+
+    Args:
+        max_unzipped_mb, max_xml_mb, max_entries: see :func:`check_zip`.
+        deadline: ``time.monotonic()`` past which reading stops with a :class:`FormatError` naming
+            ``timeout`` (setting ``parse_timeout``).
+    """
     if not zipfile.is_zipfile(path):
         raise FormatError("DOCX is corrupt or truncated (not a valid zip package)")
+    check_zip(path, max_unzipped_mb, max_xml_mb, max_entries)
     try:
         import docx
+        from docx.enum.style import WD_STYLE_TYPE
         from docx.table import Table
 
         document = docx.Document(str(path))
         numbering = _Numbering(document)
+        styles: dict[str | None, tuple[str, object]] = {}   # style id -> (name, numPr of its style chain)
+
+        def style_of(block) -> tuple[str, object]:
+            style_id = block._p.style
+            got = styles.get(style_id)
+            if got is None:     # looked up once per style id: python-docx scans every style on each lookup
+                style = document.part.get_style(style_id, WD_STYLE_TYPE.PARAGRAPH)
+                got = styles[style_id] = ((style.name if style is not None else "") or "", _style_num_pr(style))
+            return got
+
         lines: list[str] = []
-        for block in document.iter_inner_content():
+        for n, block in enumerate(document.iter_inner_content()):
+            if deadline is not None and n % 512 == 0 and time.monotonic() > deadline:
+                raise FormatError(f"reading the DOCX took over {timeout:g} s (setting parse_timeout); split it")
             if isinstance(block, Table):
                 for row in block.rows:
                     lines.append(" | ".join(" ".join(cell.text.split()) for cell in row.cells))
@@ -82,8 +132,8 @@ def docx_lines(path: Path) -> list[str]:
             text = block.text.strip()
             if not text:
                 continue
-            style = (block.style.name if block.style is not None else "") or ""
-            label = numbering.label(block)
+            style, style_num = style_of(block)
+            label = numbering.label(block, style_num)
             text = f"{label} {text}" if label else text
             m = re.match(r"(?:Heading|标题)\s*(\d)", style)
             if m:
@@ -95,9 +145,16 @@ def docx_lines(path: Path) -> list[str]:
             else:
                 lines.extend(split_lines(text))
             lines.append("")
+    except FormatError:
+        raise
     except (zipfile.BadZipFile, KeyError) as exc:
         raise FormatError(f"DOCX is corrupt or truncated ({type(exc).__name__}: {exc})") from None
+    except MemoryError:
+        raise FormatError("DOCX is too large to read in memory; split the document") from None
     except Exception as exc:  # python-docx raises assorted errors on damaged packages
+        if type(exc).__module__.startswith("lxml"):    # XPathEvalError: unknown error, XMLSyntaxError...
+            raise FormatError(f"DOCX's XML cannot be read ({type(exc).__name__}: {exc or 'no detail'}): the file is "
+                              f"damaged or too large; open it in Word and save it again") from None
         raise FormatError(f"DOCX cannot be opened ({type(exc).__name__}: {exc})") from None
     return lines
 
@@ -123,9 +180,14 @@ class _Numbering:
                     text.get(f"{_W}val") if text is not None else f"%{int(lvl.get(f'{_W}ilvl', '0')) + 1}.",
                     int(start.get(f"{_W}val")) if start is not None else 1)
 
-    def label(self, para) -> str | None:
-        """The number Word shows before ``para`` (``"-"`` for bullets), or None when it is not numbered."""
-        num_pr = _num_pr(para)
+    def label(self, para, style_num_pr=None) -> str | None:
+        """The number Word shows before ``para`` (``"-"`` for bullets), or None when it is not numbered.
+
+        ``style_num_pr``: the numbering its style chain gives (:func:`_style_num_pr`), used when the
+        paragraph has none of its own.
+        """
+        ppr = para._p.pPr
+        num_pr = ppr.numPr if ppr is not None and ppr.numPr is not None else style_num_pr
         if num_pr is None:
             return None
         num_id = num_pr.find(f"{_W}numId")
@@ -154,11 +216,8 @@ class _Numbering:
         return str(n)
 
 
-def _num_pr(para):
-    ppr = para._p.pPr
-    if ppr is not None and ppr.numPr is not None:
-        return ppr.numPr
-    style = para.style
+def _style_num_pr(style):
+    """The numbering a paragraph style gives (``List Number``), inherited from its base styles, or None."""
     while style is not None:   # numbering inherited from the style (``List Number``) or its base styles
         sppr = style.element.pPr
         if sppr is not None and sppr.numPr is not None:

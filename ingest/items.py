@@ -47,16 +47,19 @@ class QAItem:
     detail: str = ""                 # the fuller question text (``**题目：**`` / ``**面试题：**``)
     kind: str = "qa"                 # "qa", or "section" for documents without Q&A structure
     path: str = ""
-    duplicates: tuple[str, ...] = ()  # ids of items whose question is word for word the same
+    duplicates: tuple[str, ...] = ()  # ids of items whose question is word for word the same (at most max_duplicate_links)
     key_points: tuple[str, ...] = ()
     topic: str = ""
     section: str = ""                # the section path above the question ("3.1 基本概念"); "" in older indexes
+    dup_group: str = ""              # id of the first item of its duplicate group ("" when it has none)
 
     def to_dict(self) -> dict:
         d = dict(self.__dict__)   # every field is flat (str, int, tuples of str): no deep asdict() needed
         d["lines"] = list(self.lines) if self.lines else None
         d["duplicates"] = list(self.duplicates)
         d["key_points"] = list(self.key_points)
+        if not self.dup_group:
+            del d["dup_group"]
         return d
 
     @classmethod

@@ -30,6 +30,10 @@ class Limits:
     """What reading one bank file may cost; each field is the setting of the same name (``ingest/settings.py``)."""
 
     html_max_depth: int = 120
+    docx_max_unzipped_mb: float = 100
+    docx_max_xml_mb: float = 40
+    docx_max_entries: int = 2000
+    max_file_chars: int = 3_000_000
 
     @classmethod
     def from_settings(cls, settings) -> "Limits":
@@ -221,7 +225,8 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES, limits: Limits | None = N
             lines, page_list = pdf_lines(path)
             pages, fmt, has_lines = tuple(page_list), "pdf", False
         elif suffix == ".docx":
-            lines, fmt, has_lines = docx_lines(path), "docx", False
+            lines, fmt, has_lines = docx_lines(path, limits.docx_max_unzipped_mb, limits.docx_max_xml_mb,
+                                               limits.docx_max_entries), "docx", False
         else:
             text, encoding = decode_text(data, path)
             lines, fmt, has_lines = html_lines(text, limits.html_max_depth), "html", False
@@ -231,6 +236,10 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES, limits: Limits | None = N
         raise LoadError(path, "the file nests too deeply to be read (RecursionError); simplify its structure") from None
     except MemoryError:
         raise LoadError(path, "reading the file ran out of memory; split it into smaller banks") from None
+    chars = sum(map(len, lines))
+    if chars > limits.max_file_chars:
+        raise LoadError(path, f"text is {chars:,} characters, over the limit of {limits.max_file_chars:,} "
+                              f"(setting max_file_chars); split the bank into smaller files")
     lines = [_CONTROL.sub(" ", line) for line in lines]    # same length: offsets and line numbers hold
     if not any(line.strip() for line in lines):
         hint = {".pdf": " (a scanned PDF needs OCR first)"}.get(suffix, " (only whitespace)" if fmt in ("md", "txt") else "")

@@ -56,7 +56,11 @@ def sources(settings: Settings) -> list[Path]:
             extra = json.loads(settings.sources_file.read_text(encoding="utf-8"))
         except ValueError:
             extra = []
-    return [BUNDLED_CORPUS] + [Path(p) for p in extra if Path(p) != BUNDLED_CORPUS]
+    out = [BUNDLED_CORPUS] + [Path(p) for p in extra if Path(p) != BUNDLED_CORPUS]
+    uploads = settings.uploads_dir
+    if uploads.is_dir() and uploads.resolve() not in {p.resolve() for p in out}:
+        out.append(uploads.resolve())   # always a source: a bank left there (a crash) is never forgotten
+    return out
 
 
 def _save_sources(settings: Settings, paths: list[Path]) -> None:
@@ -205,8 +209,14 @@ def _with(item: QAItem, **changes) -> QAItem:
     return replace(item, **changes)
 
 
-def link_duplicates(items: list[QAItem]) -> list[QAItem]:
-    """Link items whose questions are the same word for word (ignoring punctuation and spaces)."""
+def link_duplicates(items: list[QAItem], max_links: int = 20) -> list[QAItem]:
+    """Link items whose questions are the same word for word (ignoring punctuation and spaces).
+
+    Each item of a group gets the group's id (``dup_group``: the id of its first item) and, in
+    ``duplicates``, the other members, at most ``max_links`` of them (setting ``max_duplicate_links``;
+    the first ones of the group): a question asked 12,000 times used to list 11,999 ids on every copy
+    (a 1.7 GB ``items.jsonl``).
+    """
     groups: dict[str, list[int]] = {}
     for k, it in enumerate(items):
         if it.kind == "qa":
@@ -214,8 +224,10 @@ def link_duplicates(items: list[QAItem]) -> list[QAItem]:
     out = list(items)
     for members in groups.values():
         if len(members) > 1:
+            head = [items[m].id for m in members[:max_links + 1]]
             for k in members:
-                out[k] = _with(out[k], duplicates=tuple(items[m].id for m in members if m != k))
+                own = items[k].id
+                out[k] = _with(out[k], duplicates=tuple(i for i in head if i != own)[:max_links], dup_group=head[0])
     return out
 
 
@@ -244,8 +256,39 @@ def embed_texts(item: QAItem, passages: list[Passage]) -> list[str]:
     return texts + [s for s in lead_sentences(item.answer) if s not in seen]   # a one-sentence answer is there already
 
 
+def bounded_texts(texts: list[str], max_chars: int) -> tuple[list[str], int]:
+    """``texts`` with each one longer than ``max_chars`` (setting ``embed_max_chars``) cut into pieces of at most
+    that many characters, and how many were cut. The encoder's memory grows with a text's length:
+    one unbroken 1 MB paragraph took 5-13 GB."""
+    if all(len(t) <= max_chars for t in texts):
+        return texts, 0
+    out, cut = [], 0
+    for t in texts:
+        if len(t) <= max_chars:
+            out.append(t)
+        else:
+            cut += 1
+            out.extend(t[k:k + max_chars] for k in range(0, len(t), max_chars))
+    return out, cut
+
+
+def cap_item(item: QAItem, max_chars: int) -> tuple[QAItem, int]:
+    """``item`` with its question, detail and answer each cut to ``max_chars`` (setting ``max_item_chars``),
+    a note at the cut; and the longest original length (0 when nothing was cut)."""
+    longest = max(len(item.question), len(item.detail), len(item.answer))
+    if longest <= max_chars:
+        return item, 0
+    note = f" [… cut: over {max_chars:,} characters (setting max_item_chars)]"
+    fields = {name: getattr(item, name)[:max_chars] + note for name in ("question", "detail", "answer")
+              if len(getattr(item, name)) > max_chars}
+    if "answer" in fields:
+        fields["key_points"] = _key_points(fields["answer"])
+    return _with(item, **fields), longest
+
+
 def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = False,
-           progress: bool | None = None, layouts: dict[str | Path, str] | None = None) -> IngestReport:
+           progress: bool | None = None, layouts: dict[str | Path, str] | None = None,
+           staged: dict[str | Path, str | Path] | None = None) -> IngestReport:
     """Build or update the index from the bundled corpus, the registered banks and ``paths``.
 
     Bad files are reported in ``IngestReport.errors`` and skipped; the rest ingests.
@@ -256,6 +299,10 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         layouts: ``{file or folder: layout}`` to force the question marker of those files (a key of
             ``ingest.segment.LAYOUTS``; ``""``/``auto`` lets the segmenter choose again). The choice is
             remembered in ``layouts.json`` once the file is indexed, and used by every later ingest.
+        staged: ``{final path: staged copy}`` (uploads, see ``rag.uploads``): each copy is read and indexed
+            as the file at its final path (inside a source folder), and moved there only once the index
+            is written; a copy that is refused or gives no item stays where it is, and the final path
+            keeps its earlier file. Errors of a staged file name its final path.
 
     Raises:
         ValueError: an unknown layout name (before anything is read or written).
@@ -275,11 +322,24 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             elif p not in roots:
                 new_roots.append(p)
         files, skipped = find_files(roots + new_roots)
+        staged = {Path(k).resolve(): Path(v) for k, v in (staged or {}).items()}
+        files = _with_staged(files, staged)
+        from_staging: set[str] = set()     # final paths read from their staged copy
         report.errors.extend(skipped)
         docs: list[SourceDoc] = []
         limits = Limits.from_settings(settings)
         for f in files:
             try:
+                if f in staged:
+                    try:
+                        doc = load_one(staged[f], limits)
+                        docs.append(SourceDoc(**{**doc.__dict__, "path": str(f), "file": f.name}))
+                        from_staging.add(str(f))
+                        continue
+                    except LoadError as exc:    # refused: the earlier file of that name, if any, stays indexed
+                        report.errors.append((str(f), exc.reason))
+                        if not f.exists():
+                            continue
                 docs.append(load_one(f, limits))
             except LoadError as exc:
                 report.errors.append((exc.path if exc.path else str(f), exc.reason))
@@ -293,8 +353,15 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             forced = chosen.get(doc.path, "")
             seg, doc_items = split_doc(doc, _slug(Path(doc.path), taken), forced)
             if not doc_items:
-                report.errors.append((doc.file, "no text to index after segmentation"))
+                report.errors.append((doc.path, "no text to index after segmentation"))
                 continue
+            capped = [cap_item(it, settings.max_item_chars) for it in doc_items]
+            cut = [(it.id, n) for it, n in capped if n]
+            if cut:
+                doc_items = [it for it, _ in capped]
+                report.warnings.append((doc.file, f"{len(cut)} item(s) over {settings.max_item_chars:,} characters "
+                                                  f"were cut to that length (setting max_item_chars; longest "
+                                                  f"{max(n for _, n in cut):,}, item {cut[0][0]})"))
             split = report.splits[doc.path] = file_split(doc, seg, doc_items, forced)
             if split.doubt:
                 report.warnings.append((doc.file, doubt_message(split)))
@@ -305,7 +372,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             report.errors.append(("(all)", "nothing to index; the previous index is unchanged"))
             report.seconds = time.perf_counter() - t0
             return report
-        items = link_duplicates(items)
+        items = link_duplicates(items, settings.max_duplicate_links)
         by_id = {it.id: it for it in items}
         embedder = load_embedder(settings.embedding_model)
         model = canonical_name(settings.embedding_model)
@@ -316,13 +383,17 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         pos = {it.id: k for k, it in enumerate(items)}
         plan = []
         for doc, doc_items in per_doc:
-            texts, owners = [], []
+            texts, owners, pieces = [], [], 0
             for it in doc_items:
                 ps = split_passages(by_id[it.id])
-                t = embed_texts(by_id[it.id], ps)
+                t, cut = bounded_texts(embed_texts(by_id[it.id], ps), settings.embed_max_chars)
+                pieces += cut
                 texts.extend(t)
                 owners.extend([pos[it.id]] * len(t))
                 passages.extend(ps)
+            if pieces:
+                report.warnings.append((doc.file, f"{pieces} text(s) over {settings.embed_max_chars:,} characters were "
+                                                  f"embedded in pieces of that length (setting embed_max_chars)"))
             plan.append((doc, texts, owners))
         _clean_cache(cache)
         bar = _bar(sum(len(p[1]) for p in plan), show)
@@ -384,6 +455,9 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         store.write(settings.index_root, manifest, items, passages, dense, np.concatenate(rows), refs, keyword)
+        for final, copy in staged.items():   # an upload replaces the earlier file only now that the index holds it
+            if str(final) in from_staging and str(final) in report.splits:
+                os.replace(copy, final)
         kept = {path: name for path, name in requested.items() if path in report.splits}
         if kept:   # remembered once indexed, so every later ingest segments these files the same way
             layout_choices.remember(settings, kept)
@@ -394,6 +468,17 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         report.files = len(per_doc)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _with_staged(files: list[Path], staged: dict[Path, Path]) -> list[Path]:
+    """``files`` plus the final paths of staged copies not there yet, each where :func:`find_files` would list it."""
+    out = list(files)
+    for final in sorted(set(staged) - set(files)):
+        k = next((i for i, f in enumerate(out) if f.parent == final.parent and f > final), None)
+        if k is None:
+            k = max((i + 1 for i, f in enumerate(out) if f.parent == final.parent), default=len(out))
+        out.insert(k, final)
+    return out
 
 
 def _layout_key(forced: str) -> str:

@@ -43,7 +43,7 @@ class Settings:
     weight_question: float = 0.45      # BM25 weight of the question field vs the answer field
     weight_dense: float = 0.181        # fusion weight of the dense score
     weight_coverage: float = 0.113     # fusion weight of the share of query terms the item contains
-    abstain_threshold: float = 0.1529  # abstain when the top hit's confidence is below this
+    abstain_threshold: float = 0.0867  # abstain when the top hit's confidence is below this
     flat_index_max: int = 50_000   # above this many vectors, an HNSW index is built
     max_query_chars: int = 2_000
     # answers / LLM
@@ -65,6 +65,13 @@ class Settings:
     ui_concurrency: int = 8        # app events run at once (the rest queue); 20+ chat sessions share them
     # limits on what one bank file may cost (README, "Limits"); a file over a limit is refused in one line
     html_max_depth: int = 120      # tags nested inside each other in an HTML bank (font/span do not count)
+    docx_max_unzipped_mb: float = 100   # a DOCX's declared unzipped size, all parts (checked before parsing)
+    docx_max_xml_mb: float = 40    # ... of its XML parts (parsed as trees of ~15x their size)
+    docx_max_entries: int = 2000   # files inside a DOCX package
+    max_file_chars: int = 3_000_000    # characters of text in one bank file
+    max_item_chars: int = 50_000   # characters of one answer; a longer one is cut, with a note
+    embed_max_chars: int = 8_000   # characters per embedded text; a longer passage is embedded in pieces
+    max_duplicate_links: int = 20  # word-for-word duplicates listed on each item (the group id is stored too)
 
     def __post_init__(self) -> None:
         if self.llm_backend not in LLM_BACKENDS:

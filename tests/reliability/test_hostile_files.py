@@ -84,3 +84,149 @@ def test_serve_starts_with_a_deep_html_file_in_a_registered_folder(rel_home, tmp
     log = (rel_home / "serve.log").read_text()
     assert "Traceback" not in log and "RecursionError" not in log
     assert "deep.html: HTML nests tags" in log or "deep.html" in log
+
+
+# -- 7. memory ----------------------------------------------------------------------------------
+
+def peak_rss_ingest(home: Path, path: Path, limit_mb: float = 2048, timeout: float = 600) -> tuple[float, float, str]:
+    """Run ``qbank ingest PATH`` and sample its RSS (children included) every 50 ms; kill it past ``limit_mb``.
+
+    Returns ``(peak MB, seconds, stderr)``; a run killed over the limit fails the test at once.
+    """
+    import os
+    import subprocess
+    import sys
+
+    import psutil
+
+    env = dict(os.environ, QBANK_HOME=str(home), HF_HUB_OFFLINE="1")
+    t0 = time.monotonic()
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "qbank"), "ingest", str(path)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    watched, peak = psutil.Process(proc.pid), 0.0
+    import threading
+
+    err: list[str] = []
+    reader = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    while proc.poll() is None:
+        try:
+            rss = watched.memory_info().rss + sum(c.memory_info().rss for c in watched.children(recursive=True))
+        except psutil.Error:
+            rss = 0
+        peak = max(peak, rss / 2**20)
+        if peak > limit_mb:
+            proc.kill()
+            pytest.fail(f"qbank ingest {path.name} went over {limit_mb} MB (killed)")
+        if time.monotonic() - t0 > timeout:
+            proc.kill()
+            pytest.fail(f"qbank ingest {path.name} took over {timeout} s (killed)")
+        time.sleep(0.05)
+    reader.join(10)
+    return peak, time.monotonic() - t0, "".join(err)
+
+
+def test_docx_bomb_is_refused_from_its_zip_directory_before_parsing(tmp_path):
+    bomb = hostile.docx_bomb(tmp_path / "bomb.docx", 300)
+    assert bomb.stat().st_size < 2 * 2**20            # 300 MB of XML in under 2 MB
+    t0 = time.perf_counter()
+    with pytest.raises(LoadError, match=r"bomb\.docx: DOCX unzips to 300 MB, over the limit of 100 MB "
+                                        r"\(setting docx_max_unzipped_mb\)"):
+        load(bomb)
+    assert time.perf_counter() - t0 < 2
+    with pytest.raises(LoadError, match=r"over the limit of 2000 \(setting docx_max_entries\)"):
+        load(hostile.docx_many_entries(tmp_path / "entries.docx", 3000))
+    with pytest.raises(LoadError, match=r"DOCX text \(XML\) unzips to 60 MB, over the limit of 40 MB "
+                                        r"\(setting docx_max_xml_mb\)"):
+        from ingest.load import Limits
+
+        load(hostile.docx_bomb(tmp_path / "xml.docx", 60), limits=Limits(docx_max_unzipped_mb=1000))
+    assert "1. 什么是过拟合？" in load(hostile.good_docx(tmp_path / "good.docx")).lines
+
+
+def test_text_over_max_file_chars_is_refused_in_one_line(tmp_path):
+    from ingest.load import Limits
+
+    path = hostile.one_line_file(tmp_path / "line.txt", 4)
+    with pytest.raises(LoadError, match=r"^line\.txt: text is 4,194,312 characters, over the limit of 3,000,000 "
+                                        r"\(setting max_file_chars\)"):
+        load(path)
+    assert len(load(path, limits=Limits(max_file_chars=5_000_000)).lines) == 1
+
+
+def test_embedded_texts_and_items_are_bounded_with_a_note(tiny, tmp_path, monkeypatch):
+    """A 1 MB paragraph: the item is cut at max_item_chars, each embedded text at embed_max_chars (in pieces)."""
+    import ingest.pipeline as pipeline
+
+    seen: list[int] = []
+    real = pipeline.start_embedding
+
+    def spy(embedder, texts_per_file, *args, **kwargs):
+        seen.extend(len(t) for texts in texts_per_file for t in texts)
+        if max(seen) > 8_000:
+            raise AssertionError(f"a text of {max(seen)} characters was sent to the embedder")
+        return real(embedder, texts_per_file, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "start_embedding", spy)
+    bank = hostile.long_paragraph_md(tmp_path / "long.md", 1_000_000)
+    report = pipeline.ingest(tiny, [bank], progress=False)
+    assert report.items == 4 and max(seen) <= 8_000
+    notes = " ".join(w for name, w in report.warnings if name == "long.md")
+    assert "1 item(s) over 50,000 characters were cut to that length (setting max_item_chars" in notes
+    from ingest import store
+
+    index = store.load(tiny.index_root)
+    item = next(it for it in index.items if it.file == "long.md" and it.number == 1)
+    assert len(item.answer) < 50_100 and item.answer.endswith("(setting max_item_chars)]")
+    # below max_item_chars, a passage longer than embed_max_chars is embedded in pieces, with its own note
+    small = tiny.replace(embed_max_chars=3_000)
+    seen.clear()
+    report = pipeline.ingest(small, rebuild=True, progress=False)
+    assert max(seen) <= 3_000
+    assert any("embedded in pieces of that length (setting embed_max_chars)" in w for _, w in report.warnings)
+
+
+def test_a_question_repeated_12000_times_links_each_copy_to_a_few_not_all():
+    from ingest.items import QAItem
+    from ingest.pipeline import link_duplicates
+
+    items = [QAItem(id=f"rep-{k}", doc="d", file="rep.md", number=k, question="什么是过拟合？", answer="训练好测试差。",
+                    lines=(k, k)) for k in range(1, 12_001)]
+    t0 = time.perf_counter()
+    linked = link_duplicates(items)        # max_links: the setting max_duplicate_links, default 20
+    assert time.perf_counter() - t0 < 5
+    assert all(len(it.duplicates) == 20 and it.id not in it.duplicates for it in linked)
+    assert {it.dup_group for it in linked} == {"rep-1"}
+    assert linked[0].duplicates == tuple(f"rep-{k}" for k in range(2, 22))
+    import json
+
+    size = sum(len(json.dumps(it.to_dict(), ensure_ascii=False)) for it in linked)
+    assert size < 10 * 2**20, size            # was 1.7 GB: every copy listed every other copy
+    small = link_duplicates(items[:3])        # small groups still list every other member
+    assert [it.duplicates for it in small] == [("rep-2", "rep-3"), ("rep-1", "rep-3"), ("rep-1", "rep-2")]
+    assert QAItem.from_dict(small[0].to_dict()) == small[0]
+
+
+def test_duplicates_still_merge_in_search_and_interviews(tiny, tmp_path):
+    from ingest.pipeline import ingest
+    from rag.retrieve import Searcher
+
+    bank = tmp_path / "rep.md"
+    hostile.repeated_question_md(bank, 30)
+    assert ingest(tiny, [bank], progress=False).items == 32
+    searcher = Searcher(tiny)
+    result = searcher.search("什么是过拟合？")
+    questions = [h.item.question for h in result.hits]
+    assert questions.count("什么是过拟合？") <= 2, questions   # the group is one hit (its head links 20 copies)
+
+
+@pytest.mark.parametrize("name", ["docx-bomb-1GB.docx", "paragraph-1MB.md", "one-line-19MB.txt"])
+def test_peak_rss_of_an_ingest_stays_under_2_gb_whatever_the_file(rel_home, tmp_path, name):
+    from bench.hostile import FILES
+
+    path = FILES[name](tmp_path / name)
+    assert path.stat().st_size <= 20 * 2**20          # within the upload limit
+    peak, seconds, err = peak_rss_ingest(rel_home, path)
+    assert "Traceback" not in err, err[-2000:]
+    assert peak < 2048, (name, peak)
+    print(f"{name}: peak {peak:.0f} MB, {seconds:.1f} s")
