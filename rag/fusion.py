@@ -20,12 +20,14 @@ DENSE_CONFIDENCE = 0.4                  # scale of the top hit's dense score as 
 UNKNOWN_PENALTY = 0.5                   # confidence lost when every concept the query names is absent
 # issue 13: evidence that does not depend on the words of one corpus (tuned on the tuning files of
 # both corpora, rag/tune.py; README "Confidence levels")
-SUPPORT_FLOOR, SUPPORT_SCALE = 0.15, 0.5   # the confidence is capped by floor + scale * support (below)
+SUPPORT_FLOOR, SUPPORT_SCALE = 0.2, 1.0   # the confidence is capped by floor + scale * support (below)
 QUESTION_COVERAGE_SUPPORT = 0.25        # weight of the query's coverage by the top item's question, as support
-NAME_PENALTY = 0.5                      # a name the query asks about (LoRA, CTC, TCP) is absent from the top item
-SMALL_TALK_PENALTY = 0.25               # greetings, thanks, "who are you" and nothing else
-OOD_PENALTY = 0.05                      # the query names nothing from AI/ML (data/domain_terms.txt)
-ANSWER_THRESHOLD, ANSWER_MARGIN = 0.25, 0.03   # "answered": confidence and lead over the second item
+NAME_PENALTY = 0.0                      # a name the query asks about (LoRA, CTC, TCP) is absent from the top item
+SMALL_TALK_PENALTY = 0.5                # greetings, thanks, "who are you" and nothing else
+UNKNOWN_PENALTY_ALL = 0.2               # per share of named concepts no item mentions, on the dense evidence too
+CONCEPT_PENALTY = 0.05                   # per share of the query's concepts absent from the top item
+OOD_PENALTY = 0.15                       # the query names nothing from AI/ML (data/domain_terms.txt)
+ANSWER_THRESHOLD, ANSWER_MARGIN = 0.2, 0.05   # "answered": confidence and lead over the second item
 LEVELS = ("answered", "closest", "not_covered")
 # the keyword-only and dense-only ablations, tuned the same way (see rag/tune.py)
 KEYWORD_COVERAGE, KEYWORD_QUESTION_COVERAGE = 0.0, 0.1
@@ -38,7 +40,7 @@ class Params:
 
     weight_question: float = 0.45
     weight_dense: float = 0.181
-    abstain_threshold: float = 0.1529
+    abstain_threshold: float = 0.0867
     weight_coverage: float = 0.113
     weight_question_coverage: float = WEIGHT_QUESTION_COVERAGE
     keyword_half: float = KEYWORD_HALF
@@ -57,6 +59,8 @@ class Params:
     name_penalty: float = NAME_PENALTY
     ood_penalty: float = OOD_PENALTY
     small_talk_penalty: float = SMALL_TALK_PENALTY
+    concept_penalty: float = CONCEPT_PENALTY
+    unknown_penalty_all: float = UNKNOWN_PENALTY_ALL
     answer_threshold: float = ANSWER_THRESHOLD
     answer_margin: float = ANSWER_MARGIN
 
@@ -114,6 +118,7 @@ class Evidence:
     names_missing: bool = False   # a name the query asks about (LoRA, CTC) is not in the top item at all
     in_domain: bool = True        # the query names something from AI/ML (data/domain_terms.txt)
     small_talk: bool = False      # it is small talk addressed to the assistant, and nothing else
+    concepts_missing: float = 0.0  # share of the concepts the query names (glossary terms, names) absent from the top item
 
 
 def support(ev: Evidence, params: Params) -> float:
@@ -136,15 +141,17 @@ def calibrated(mode: str, ev: Evidence, params: Params) -> float:
         return base
     capped = min(base, params.support_floor + params.support_scale * support(ev, params))
     return float(capped - params.name_penalty * ev.names_missing - params.ood_penalty * (not ev.in_domain)
-                 - params.small_talk_penalty * ev.small_talk)
+                 - params.small_talk_penalty * ev.small_talk - params.concept_penalty * ev.concepts_missing
+                 - params.unknown_penalty_all * ev.unknown)
 
 
-def level(mode: str, conf: float, margin: float, params: Params) -> str:
-    """``answered`` (sure and well ahead of the next item), ``closest`` (the nearest questions, to
-    check), or ``not_covered`` (the banks do not cover it)."""
+def level(mode: str, conf: float, margin: float, params: Params, ev: Evidence | None = None) -> str:
+    """``answered`` (sure, well ahead of the next item, its question supports the match, and it names
+    every concept the query does), ``closest`` (the nearest questions, to check), or ``not_covered`` (the banks do not cover it)."""
     if conf < params.threshold(mode):
         return "not_covered"
-    if mode == "hybrid" and (conf < params.answer_threshold or margin < params.answer_margin):
+    if mode == "hybrid" and (conf < params.answer_threshold or margin < params.answer_margin
+                             or (ev is not None and (ev.concepts_missing > 0 or support(ev, params) <= 0))):
         return "closest"
     return "answered"
 

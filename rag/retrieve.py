@@ -32,6 +32,7 @@ from rag.query import QueryAnalyzer
 
 CANDIDATES = 64   # dense rows looked at per query when the index is approximate (HNSW)
 MODES = ("hybrid", "keyword", "dense")
+_SPACING = re.compile(r"[\s_\-]+")
 # terminal escape sequences (CSI colours, OSC titles, two-byte escapes) pasted along with a question
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 
@@ -100,6 +101,7 @@ class Scores:
     unknown: float = 0.0    # share of the query's concepts that no item mentions ("LoRA", "红烧肉" has none)
     query_vector: np.ndarray | None = None         # the embedded query (for the cosine with a question)
     names: tuple[tuple[str, str], ...] = ()        # the names it asks about: (surface, canonical) "LoRA", "CTC"
+    concepts: tuple[tuple[str, str], ...] = ()     # every concept it names (glossary terms and names)
     in_domain: bool = True                         # it names something from AI/ML (data/domain_terms.txt)
     small_talk: bool = False                       # greetings, thanks, "who are you", and nothing else
 
@@ -188,7 +190,7 @@ class Searcher:
             qv = load_embedder(self.settings.embedding_model).embed_query(analyzer.dense_text(query)).astype(np.float32)
         d = self._dense(qv, q + a) if dense else zeros
         return Scores(q, a, cov, d, qcov, self.unknown_share(query), qv, tuple(analyzer.names(query)),
-                      analyzer.in_domain(query), analyzer.small_talk(query))
+                      tuple(analyzer.concepts(query)), analyzer.in_domain(query), analyzer.small_talk(query))
 
     def unknown_share(self, query: str) -> float:
         """Share of the concepts named in ``query`` that no item mentions (0 when it names none)."""
@@ -208,20 +210,25 @@ class Searcher:
 
     def names_missing(self, item: QAItem, names) -> bool:
         """Whether some name the query asks about appears nowhere in ``item`` (under any of its glossary names)."""
+        return self.missing_share(item, names) > 0
+
+    def missing_share(self, item: QAItem, names) -> float:
+        """The share of ``names`` ((surface, canonical) pairs) that appear nowhere in ``item``, under any
+        of their glossary names."""
         if not names:
-            return False
+            return 0.0
         aliases = self.__dict__.get("_aliases")
         if aliases is None:
             aliases = {}
             for alias, canon in self.analyzer.glossary.canon.items():
                 aliases.setdefault(canon.replace(" ", "_").lower(), set()).add(alias.lower())
             self.__dict__["_aliases"] = aliases
-        text = f"{item.question}\n{item.detail}\n{item.answer}".lower()
-        for surface, canon in names:
-            forms = {surface.lower(), canon.lower(), canon.replace("_", " ").lower(), *aliases.get(canon.lower(), ())}
-            if not any(f and f in text for f in forms):
-                return True
-        return False
+        text = _SPACING.sub("", f"{item.question}\n{item.detail}\n{item.answer}".lower())
+        missing = 0
+        for surface, canon in dict.fromkeys(names):
+            forms = {surface.lower(), canon.lower(), *aliases.get(canon.lower(), ())}
+            missing += not any(f and _SPACING.sub("", f) in text for f in forms)   # "LayerNorm" = "Layer Norm"
+        return missing / len(dict.fromkeys(names))
 
     def _dense(self, qv: np.ndarray, keyword: np.ndarray) -> np.ndarray:
         """Best cosine per item over its entries (question, passages, lead sentences)."""
@@ -316,7 +323,7 @@ class Searcher:
             return SearchResult(query, (), True, 0.0, level="not_covered")
         ev = self.evidence(hits, raw, qcov, mode, p)
         confidence = fusion.calibrated(mode, ev, p)
-        lvl = fusion.level(mode, confidence, ev.margin, p)
+        lvl = fusion.level(mode, confidence, ev.margin, p, ev)
         return SearchResult(query, tuple(hits), lvl == "not_covered", confidence, level=lvl)
 
     def evidence(self, hits: list[Hit], raw: Scores, qcov: np.ndarray, mode: str, p: fusion.Params) -> fusion.Evidence:
@@ -328,4 +335,5 @@ class Searcher:
         qdense = fusion.dense_score(np.float32(self.question_cosine(pos, raw.query_vector)), p.dense_floor, p.dense_ceil)
         margin = top.score - hits[1].score if len(hits) > 1 else 1.0
         return fusion.Evidence(top.score, top.coverage, top.dense, raw.unknown, float(qcov[pos]), float(qdense),
-                               float(margin), self.names_missing(top.item, raw.names), raw.in_domain, raw.small_talk)
+                               float(margin), self.names_missing(top.item, raw.names), raw.in_domain, raw.small_talk,
+                               self.missing_share(top.item, raw.concepts))

@@ -101,7 +101,8 @@ def tune(searcher, queries: list[EvalQuery], max_false: float = 0.03, cache: dic
 # -- issue 13: confidence levels, tuned on the tuning files of every corpus at once -------------------
 SUPPORT_GRID = {"support_floor": (0.1, 0.15, 0.2), "support_scale": (0.5, 1.0, 2.0), "name_penalty": (0.0, 0.5),
                 "ood_penalty": (0.0, 0.05, 0.1, 0.15), "question_coverage_support": (0.25, 0.5, 1.0),
-                "small_talk_penalty": (0.0, 0.25, 0.5)}
+                "small_talk_penalty": (0.0, 0.25, 0.5), "concept_penalty": (0.0, 0.05, 0.1, 0.2),
+                "unknown_penalty_all": (0.0, 0.1, 0.2, 0.3)}
 ANSWER_GRID = {"answer_threshold": tuple(np.round(np.arange(0.2, 0.61, 0.05), 2)),
                "answer_margin": (0.0, 0.01, 0.02, 0.03, 0.05, 0.08)}
 ANSWERED_PRECISION = 0.95   # "answered" must mean the top item is right this often (tuning files)
@@ -163,10 +164,11 @@ def tune_levels(corpora: list[list[tuple]], params: fusion.Params, max_false: fl
         if best is None or key > best[0] + 1e-9:
             best = (key, p)
     p = best[1]
-    pooled = [(fusion.calibrated("hybrid", ev, p), ev.margin, right) for rows in corpora for _, ev, right in rows]
+    pooled = [(fusion.calibrated("hybrid", ev, p), ev, right) for rows in corpora for _, ev, right in rows]
     choice = None
     for t, m in itertools.product(*ANSWER_GRID.values()):
-        answered = [right for c, mg, right in pooled if c >= max(t, p.abstain_threshold) and mg >= m]
+        q = replace(p, answer_threshold=float(t), answer_margin=float(m))
+        answered = [right for c, ev, right in pooled if fusion.level("hybrid", c, ev.margin, q, ev) == "answered"]
         if answered and sum(answered) / len(answered) >= ANSWERED_PRECISION:
             if choice is None or len(answered) > choice[0]:
                 choice = (len(answered), t, m)

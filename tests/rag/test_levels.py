@@ -56,12 +56,20 @@ def test_a_section_found_in_the_bank_file_carries_its_lines(tmp_path):
 
 def test_support_caps_a_match_made_of_answer_words_only():
     p = fusion.Params()
-    strong_words_only = fusion.Evidence(fused=0.5, coverage=1.0, dense=0.0, question_coverage=0.0, question_dense=0.0)
+    # "今天天气怎么样" meets a list of stop words: every word found, but only in an answer, and nothing from ML
+    words_only = fusion.Evidence(fused=0.5, coverage=1.0, dense=0.0, question_coverage=0.0, question_dense=0.0)
+    off_topic = fusion.Evidence(fused=0.5, coverage=1.0, dense=0.0, question_coverage=0.0, question_dense=0.0,
+                                in_domain=False)
     asked_as_written = fusion.Evidence(fused=0.5, coverage=1.0, dense=0.6, question_coverage=1.0, question_dense=0.6)
-    assert fusion.calibrated("hybrid", strong_words_only, p) < p.abstain_threshold < fusion.calibrated("hybrid", asked_as_written, p)
-    missing_name = fusion.Evidence(0.5, 1.0, 0.6, question_coverage=1.0, question_dense=0.6, names_missing=True)
+    assert fusion.calibrated("hybrid", words_only, p) < fusion.calibrated("hybrid", asked_as_written, p)
+    assert fusion.calibrated("hybrid", off_topic, p) < p.abstain_threshold < fusion.calibrated("hybrid", words_only, p)
+    conf = fusion.calibrated("hybrid", words_only, p)
+    assert fusion.level("hybrid", conf, 0.5, p, words_only) == "closest"      # never "answered" on answer words alone
+    unknown_name = fusion.Evidence(0.5, 1.0, 0.6, unknown=1.0, question_coverage=1.0, question_dense=0.6, names_missing=True,
+                                   concepts_missing=1.0)
     small_talk = fusion.Evidence(0.5, 1.0, 0.6, question_coverage=1.0, question_dense=0.6, in_domain=False, small_talk=True)
-    assert fusion.calibrated("hybrid", missing_name, p) < p.abstain_threshold
+    assert fusion.calibrated("hybrid", unknown_name, p) < fusion.calibrated("hybrid", asked_as_written, p)
+    assert fusion.level("hybrid", 0.9, 0.2, p, unknown_name) == "closest"    # the top item does not name it
     assert fusion.calibrated("hybrid", small_talk, p) < fusion.calibrated("hybrid", asked_as_written, p)
     assert fusion.level("hybrid", 0.9, 0.2, p) == "answered"
     assert fusion.level("hybrid", 0.9, 0.0, p) == "closest"           # two items neck and neck: let the user pick
