@@ -71,13 +71,31 @@ def test_ask_and_open_its_citation(page, corpus_settings, shots_dir):
 
 
 def test_follow_up_is_answered_in_context(page):
-    ask(page, "什么是批量归一化？")
+    ask(page, "混合精度训练是什么")
     first = cited_ids(last_answer(page))
-    assert first == ["dl_basics_qa-31"]
+    assert first == ["dl_basics_qa-17"]
     ask(page, "那它有什么缺点？")
     answer = last_answer(page)
-    assert cited_ids(answer) == first                     # still about batch normalization
-    assert "什么是批量归一化" in answer.inner_text()          # shown as understood in context
+    assert cited_ids(answer) == first                     # still about mixed precision...
+    text = answer.inner_text()
+    assert "混合精度训练是什么" in text                      # shown as understood in context
+    assert "舍入误差" in text and "减少内存占用" not in text    # ...and only its drawbacks, not the whole answer again
+    assert "题库作答" in page.inner_text("#qb-mode")
+
+
+def test_follow_up_on_an_aspect_the_item_lacks_says_so(page):
+    ask(page, "什么是批量归一化？")
+    ask(page, "那它有什么缺点？")
+    assert "没有讲到它的缺点" in last_answer(page).inner_text()
+    assert "题库未覆盖" in page.inner_text("#qb-mode")
+
+
+def test_half_covered_comparison_names_the_missing_side(page):
+    ask(page, "BN和LN有什么区别？")
+    answer = last_answer(page)
+    assert cited_ids(answer) == ["dl_basics_qa-31"] and "题库没有覆盖 LN" in answer.inner_text()
+    badge = page.locator("#qb-mode .qb-badge")
+    assert badge.get_attribute("data-level") == "closest" and "请核对" in badge.inner_text()
 
 
 def test_follow_up_without_context_is_not_about_the_last_topic(page):
