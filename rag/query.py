@@ -46,7 +46,7 @@ _SMALL_TALK = re.compile(
     r"\b(?:hi|hello|hey|thanks|thank you|bye|good (?:morning|night|evening)|who are you|what(?:'s| is) your name|"
     r"are you (?:a |an )?(?:human|real|bot|robot|ai|chatgpt)|how are you)\b",
     re.I)
-_NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z0-9]{2,}|.*[a-z][A-Z].*|.*[A-Za-z]\d.*|.*\d[A-Za-z].*)$")
+NAME_LIKE = _NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z0-9]{2,}|.*[a-z][A-Z].*|.*[A-Za-z]\d.*|.*\d[A-Za-z].*)$")
 
 
 @dataclass

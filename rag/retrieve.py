@@ -28,7 +28,7 @@ from ingest.items import QAItem
 from ingest.keyword import Analyzer, Glossary
 from ingest.settings import Settings
 from rag import fusion
-from rag.query import QueryAnalyzer
+from rag.query import NAME_LIKE, QueryAnalyzer
 
 CANDIDATES = 64   # dense rows looked at per query when the index is approximate (HNSW)
 MODES = ("hybrid", "keyword", "dense")
@@ -189,13 +189,16 @@ class Searcher:
         if dense:
             qv = load_embedder(self.settings.embedding_model).embed_query(analyzer.dense_text(query)).astype(np.float32)
         d = self._dense(qv, q + a) if dense else zeros
-        return Scores(q, a, cov, d, qcov, self.unknown_share(query), qv, tuple(analyzer.names(query)),
-                      tuple(analyzer.concepts(query)), analyzer.in_domain(query), analyzer.small_talk(query))
+        concepts = tuple(analyzer.concepts(query))
+        names = tuple((w, c) for w, c in concepts if NAME_LIKE.match(w))
+        in_domain = analyzer.in_domain(query)
+        return Scores(q, a, cov, d, qcov, self.unknown_share(query, concepts), qv, names, concepts, in_domain,
+                      not in_domain and analyzer.small_talk(query))
 
-    def unknown_share(self, query: str) -> float:
+    def unknown_share(self, query: str, concepts=None) -> float:
         """Share of the concepts named in ``query`` that no item mentions (0 when it names none)."""
         known: dict[str, bool] = {}
-        for surface, canon in self.query_analyzer.concepts(query):
+        for surface, canon in (self.query_analyzer.concepts(query) if concepts is None else concepts):
             kw = self.index.keyword
             known[canon] = known.get(canon, False) or kw.knows(canon) or kw.knows(surface)
         return sum(not k for k in known.values()) / len(known) if known else 0.0
