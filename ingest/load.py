@@ -34,6 +34,7 @@ class Limits:
     docx_max_xml_mb: float = 40
     docx_max_entries: int = 2000
     max_file_chars: int = 3_000_000
+    parse_timeout: float = 60
 
     @classmethod
     def from_settings(cls, settings) -> "Limits":
@@ -45,9 +46,10 @@ class Limits:
 class LoadError(Exception):
     """A file that cannot be ingested; ``str()`` says which and why."""
 
-    def __init__(self, path: str | Path, reason: str):
+    def __init__(self, path: str | Path, reason: str, cacheable: bool = True):
         self.path = str(path)
         self.reason = reason
+        self.cacheable = cacheable      # a refusal the file's bytes decide (not a transient failure)
         super().__init__(f"{Path(path).name}: {reason}")
 
 
@@ -187,11 +189,14 @@ def _plausible(text: str) -> bool:
     return bad / min(len(text), 20000) < 0.01
 
 
-def load(path: str | Path, max_bytes: int = MAX_BYTES, limits: Limits | None = None) -> SourceDoc:
+def load(path: str | Path, max_bytes: int = MAX_BYTES, limits: Limits | None = None,
+         cache: "ParseCache | None" = None) -> SourceDoc:
     """Load one bank file.
 
     Args:
         limits: what the file may cost to read (:class:`Limits`; the settings' defaults when None).
+        cache: parse results by file hash (:class:`ParseCache`): an unchanged file is never parsed
+            twice, nor is a refusal that came from its bytes (a parse timeout included) worked out again.
 
     Raises:
         LoadError: unreadable, empty, binary, too large, corrupt or unsupported file, or one over a limit.
@@ -213,20 +218,45 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES, limits: Limits | None = N
     if not data.strip():
         raise LoadError(path, "file is empty (only whitespace)")
     sha = hashlib.sha256(data).hexdigest()
-    pages: tuple[int, ...] = ()
+    key = cache.key(sha, suffix, limits) if cache is not None else ""
+    parsed = cache.get(key) if cache is not None else None
+    if parsed is None:
+        try:
+            parsed = _parse(data, path, suffix, limits)
+        except LoadError as exc:
+            if cache is not None and exc.cacheable:
+                cache.put(key, {"error": exc.reason})
+            raise
+        if cache is not None:
+            cache.put(key, parsed)
+    if "error" in parsed:
+        raise LoadError(path, parsed["error"])
+    lines = parsed["lines"]
+    return SourceDoc(path=str(path.resolve()), file=path.name, title=doc_title(lines, path.stem),
+                     lines=tuple(lines), fmt=parsed["fmt"], has_lines=parsed["has_lines"],
+                     pages=tuple(parsed["pages"]), sha256=sha, encoding=parsed["encoding"])
+
+
+def _parse(data: bytes, path: Path, suffix: str, limits: Limits) -> dict:
+    """The lines (and pages, format, encoding) of a file's bytes; a :class:`LoadError` when they cannot be read."""
+    import io
+    import time
+
+    pages: list[int] = []
     encoding = ""
     has_lines = True
+    deadline = time.monotonic() + limits.parse_timeout if limits.parse_timeout > 0 else None
     try:
         if suffix in TEXT_SUFFIXES:
             text, encoding = decode_text(data, path)
             lines = split_lines(text)
             fmt = "txt" if suffix == ".txt" else "md"
         elif suffix == ".pdf":
-            lines, page_list = pdf_lines(path)
-            pages, fmt, has_lines = tuple(page_list), "pdf", False
+            lines, pages = pdf_lines(io.BytesIO(data), deadline, limits.parse_timeout)
+            fmt, has_lines = "pdf", False
         elif suffix == ".docx":
-            lines, fmt, has_lines = docx_lines(path, limits.docx_max_unzipped_mb, limits.docx_max_xml_mb,
-                                               limits.docx_max_entries), "docx", False
+            lines, fmt, has_lines = docx_lines(io.BytesIO(data), limits.docx_max_unzipped_mb, limits.docx_max_xml_mb,
+                                               limits.docx_max_entries, deadline, limits.parse_timeout), "docx", False
         else:
             text, encoding = decode_text(data, path)
             lines, fmt, has_lines = html_lines(text, limits.html_max_depth), "html", False
@@ -235,7 +265,8 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES, limits: Limits | None = N
     except RecursionError:     # a converter that recursed past the guards: still this file's problem, not a crash
         raise LoadError(path, "the file nests too deeply to be read (RecursionError); simplify its structure") from None
     except MemoryError:
-        raise LoadError(path, "reading the file ran out of memory; split it into smaller banks") from None
+        raise LoadError(path, "reading the file ran out of memory; split it into smaller banks",
+                        cacheable=False) from None
     chars = sum(map(len, lines))
     if chars > limits.max_file_chars:
         raise LoadError(path, f"text is {chars:,} characters, over the limit of {limits.max_file_chars:,} "
@@ -244,8 +275,108 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES, limits: Limits | None = N
     if not any(line.strip() for line in lines):
         hint = {".pdf": " (a scanned PDF needs OCR first)"}.get(suffix, " (only whitespace)" if fmt in ("md", "txt") else "")
         raise LoadError(path, "no text found in the file" + hint)
-    return SourceDoc(path=str(path.resolve()), file=path.name, title=doc_title(lines, path.stem),
-                     lines=tuple(lines), fmt=fmt, has_lines=has_lines, pages=pages, sha256=sha, encoding=encoding)
+    return {"lines": lines, "pages": pages, "fmt": fmt, "has_lines": has_lines, "encoding": encoding}
+
+
+def _loader_version() -> str:
+    """Changes whenever the code that turns bytes into lines changes: this module, ``formats``, their parsers."""
+    global _LOADER_VERSION
+    if _LOADER_VERSION is None:
+        from importlib import metadata
+
+        digest = hashlib.sha256()
+        here = Path(__file__).resolve().parent
+        for name in ("load.py", "formats.py"):
+            digest.update((here / name).read_bytes())
+        for package in ("python-docx", "pypdf", "beautifulsoup4", "markdownify", "charset-normalizer"):
+            try:
+                digest.update(f"{package}={metadata.version(package)}".encode())
+            except metadata.PackageNotFoundError:
+                pass
+        _LOADER_VERSION = digest.hexdigest()[:12]
+    return _LOADER_VERSION
+
+
+_LOADER_VERSION: str | None = None
+
+
+class ParseCache:
+    """Loaded lines (or the refusal) of each file, by the hash of its bytes, under ``$QBANK_HOME/cache/parsed``.
+
+    The key also holds the loader's version and every limit, so new code or a changed limit reads the
+    file again. Each entry carries a CRC-32 of its content: a damaged entry is a miss (and removed).
+
+    Args:
+        folder: where entries live.
+        write: False to only read (``qbank ingest --dry-run`` touches nothing).
+    """
+
+    MAX_AGE_DAYS = 30   # entries not used for this long are removed by :meth:`prune`
+
+    def __init__(self, folder: Path, write: bool = True):
+        self.folder = Path(folder)
+        self.write = write
+
+    def key(self, sha: str, suffix: str, limits: Limits) -> str:
+        import dataclasses
+
+        knobs = hashlib.sha256(repr(dataclasses.astuple(limits)).encode()).hexdigest()[:8]
+        return f"{sha}{suffix}-{_loader_version()}-{knobs}"
+
+    def get(self, key: str) -> dict | None:
+        import json
+        import os
+        import zlib
+
+        path = self.folder / f"{key}.json"
+        try:
+            head, _, body = path.read_bytes().partition(b"\n")
+            if json.loads(head)["crc32"] != zlib.crc32(body):
+                raise ValueError("checksum")
+            entry = json.loads(body)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            if self.write:
+                path.unlink(missing_ok=True)
+            return None
+        if self.write:
+            try:
+                os.utime(path)       # in use: kept by prune()
+            except OSError:
+                pass
+        return entry
+
+    def put(self, key: str, entry: dict) -> None:
+        """Store an entry (atomically); a cache that cannot be written is skipped, never an error."""
+        import json
+        import os
+        import zlib
+
+        if not self.write:
+            return
+        body = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        tmp = self.folder / f".{key}.{os.getpid()}.tmp"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(json.dumps({"crc32": zlib.crc32(body)}).encode() + b"\n" + body)
+            os.replace(tmp, self.folder / f"{key}.json")
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+    def prune(self) -> None:
+        """Remove entries unused for :attr:`MAX_AGE_DAYS` days and temp files of killed writers."""
+        import time
+
+        if not self.write or not self.folder.is_dir():
+            return
+        old = time.time() - self.MAX_AGE_DAYS * 86400
+        for path in self.folder.iterdir():
+            try:
+                if path.stat().st_mtime < old or (path.name.startswith(".") and path.stat().st_mtime < time.time() - 3600):
+                    path.unlink(missing_ok=True)
+            except OSError:
+                continue
 
 
 def doc_title(lines: list[str] | tuple[str, ...], fallback: str) -> str:

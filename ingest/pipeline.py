@@ -25,7 +25,7 @@ from ingest.embed import canonical_name, load_embedder
 from ingest.items import FileSplit, IngestReport, Passage, QAItem, SourceDoc
 from ingest.keypoints import key_points
 from ingest.keyword import Analyzer, Glossary, KeywordIndex
-from ingest.load import Limits, LoadError, find_files, load
+from ingest.load import Limits, LoadError, ParseCache, find_files, load
 from ingest.passages import lead_sentences, split_passages
 from ingest.segment import Segmentation, normalize, segment
 from ingest.settings import BUNDLED_CORPUS, Settings
@@ -153,9 +153,10 @@ def dry_run(settings: Settings, paths: list[Path] | None = None, layouts: dict[s
     out = [FileSplit(path=str(name), file=Path(str(name)).name, error=reason) for name, reason in skipped]
     titles = _titles(files)
     taken: set[str] = set()
+    limits, parsed = Limits.from_settings(settings), parse_cache(settings, write=False)
     for f in files:
         try:
-            doc = load_one(f, Limits.from_settings(settings))
+            doc = load_one(f, limits, parsed)
         except LoadError as exc:
             out.append(FileSplit(path=exc.path or str(f), file=Path(exc.path or str(f)).name, error=exc.reason))
             continue
@@ -183,14 +184,19 @@ def _expand_layouts(layouts: dict[str | Path, str] | None) -> dict[str, str]:
     return out
 
 
-def load_one(path: Path, limits: Limits) -> SourceDoc:
+def parse_cache(settings: Settings, write: bool = True) -> ParseCache:
+    """The parse results of every file read before (``$QBANK_HOME/cache/parsed``), by file hash."""
+    return ParseCache(settings.cache_dir / "parsed", write=write)
+
+
+def load_one(path: Path, limits: Limits, cache: ParseCache | None = None) -> SourceDoc:
     """:func:`ingest.load.load`, where anything a file makes go wrong is that file's :class:`LoadError`.
 
     One hostile file must never stop an ingest (nor, through it, ``qbank serve``): an exception the
     loader did not expect is reported for that file and the rest ingests.
     """
     try:
-        return load(path, limits=limits)
+        return load(path, limits=limits, cache=cache)
     except LoadError:
         raise
     except Exception as exc:  # noqa: BLE001 - the per-file boundary
@@ -327,12 +333,12 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         from_staging: set[str] = set()     # final paths read from their staged copy
         report.errors.extend(skipped)
         docs: list[SourceDoc] = []
-        limits = Limits.from_settings(settings)
+        limits, parsed = Limits.from_settings(settings), parse_cache(settings)
         for f in files:
             try:
                 if f in staged:
                     try:
-                        doc = load_one(staged[f], limits)
+                        doc = load_one(staged[f], limits, parsed)
                         docs.append(SourceDoc(**{**doc.__dict__, "path": str(f), "file": f.name}))
                         from_staging.add(str(f))
                         continue
@@ -340,7 +346,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                         report.errors.append((str(f), exc.reason))
                         if not f.exists():
                             continue
-                docs.append(load_one(f, limits))
+                docs.append(load_one(f, limits, parsed))
             except LoadError as exc:
                 report.errors.append((exc.path if exc.path else str(f), exc.reason))
         titles = _titles(files)
@@ -466,6 +472,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             _save_sources(settings, roots + used)
         report.items = len(items)
         report.files = len(per_doc)
+        parsed.prune()
     report.seconds = time.perf_counter() - t0
     return report
 

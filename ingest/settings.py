@@ -69,6 +69,7 @@ class Settings:
     docx_max_xml_mb: float = 40    # ... of its XML parts (parsed as trees of ~15x their size)
     docx_max_entries: int = 2000   # files inside a DOCX package
     max_file_chars: int = 3_000_000    # characters of text in one bank file
+    parse_timeout: float = 60      # seconds to read one PDF/DOCX (a file over it is refused until it changes)
     max_item_chars: int = 50_000   # characters of one answer; a longer one is cut, with a note
     embed_max_chars: int = 8_000   # characters per embedded text; a longer passage is embedded in pieces
     max_duplicate_links: int = 20  # word-for-word duplicates listed on each item (the group id is stored too)

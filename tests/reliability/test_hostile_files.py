@@ -230,3 +230,62 @@ def test_peak_rss_of_an_ingest_stays_under_2_gb_whatever_the_file(rel_home, tmp_
     assert "Traceback" not in err, err[-2000:]
     assert peak < 2048, (name, peak)
     print(f"{name}: peak {peak:.0f} MB, {seconds:.1f} s")
+
+
+# -- 8. parse time and the parse cache ------------------------------------------------------------
+
+def test_a_98k_paragraph_docx_parses_in_seconds(tmp_path):
+    path = hostile.docx_many_paragraphs(tmp_path / "many.docx", 98_000)
+    assert path.stat().st_size < 60_000
+    t0 = time.perf_counter()
+    doc = load(path)
+    seconds = time.perf_counter() - t0
+    assert doc.lines[0] == "1. 什么是过拟合？" and len(doc.lines) == 196_000
+    assert seconds < 20, seconds        # was 57 s quiet, 144 s on this busy machine
+
+
+def test_parse_time_is_bounded_by_parse_timeout(tmp_path):
+    from ingest.load import Limits
+
+    path = hostile.docx_many_paragraphs(tmp_path / "many.docx", 98_000)
+    t0 = time.perf_counter()
+    with pytest.raises(LoadError, match=r"^many\.docx: reading the DOCX took over 0\.2 s \(setting parse_timeout\)"):
+        load(path, limits=Limits(parse_timeout=0.2))
+    assert time.perf_counter() - t0 < 5
+
+
+def test_an_unchanged_file_is_never_parsed_twice(tiny, tmp_path, monkeypatch):
+    import ingest.load as loader
+    from ingest.pipeline import ingest
+
+    calls: list[str] = []
+    real = loader.docx_lines
+
+    def counting(*args, **kwargs):
+        calls.append("docx")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "docx_lines", counting)
+    banks = tmp_path / "banks"
+    banks.mkdir()
+    hostile.docx_many_paragraphs(banks / "many.docx", 20_000)
+    hostile.good_docx(banks / "good.docx")
+    first = ingest(tiny, [banks], progress=False)
+    assert first.items > 2 and len(calls) == 2
+    (banks / "more.md").write_text(OTHER_BANK, encoding="utf-8")
+    t0 = time.perf_counter()
+    second = ingest(tiny, progress=False)       # another upload: the two DOCX are not parsed again
+    assert len(calls) == 2 and second.items == first.items + 2
+    assert list((tiny.cache_dir / "parsed").glob("*.json"))
+    # a refusal is remembered too: a file over parse_timeout costs its timeout once, not on every ingest
+    slow = tiny.replace(parse_timeout=0.05)
+    r1 = ingest(slow, progress=False)
+    r2 = ingest(slow, progress=False)
+    assert [e for e in r1.errors if "many.docx" in e[0]] == [e for e in r2.errors if "many.docx" in e[0]]
+    assert any("setting parse_timeout" in reason for _, reason in r2.errors)
+    assert len(calls) == 4          # the good one and the slow one once each with the new limit, then never
+    # a damaged entry is a miss: the file is parsed again, and the answer is the same
+    for entry in (tiny.cache_dir / "parsed").glob("*.json"):
+        entry.write_bytes(entry.read_bytes()[:-3] + b"xx}")
+    third = ingest(tiny, progress=False)
+    assert third.items == second.items and len(calls) == 6
