@@ -104,6 +104,10 @@ def cmd_serve(args) -> int:
 
     settings = _settings(args)
     auth = auth_pair(settings)
+    from rag.uploads import recover
+
+    for line in recover(settings):      # uploads a crash left in staging: finished or refused first
+        print(f"qbank: {line}", file=sys.stderr)
     reason = stale_reason(settings)
     if reason:
         print(f"qbank: building the index first: {reason}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class LibraryParts:
     upload_api: gr.Button
     result: gr.Markdown
     choices: gr.State
+    owner: gr.BrowserState      # this browser's upload token: its banks are replaced only by its own uploads
 
 
 def table(items, lang: str) -> pd.DataFrame:
@@ -147,7 +149,7 @@ def build(ctx) -> LibraryParts:
         upload_api = gr.Button(visible=False, elem_id="qb-upload-api")
         result = gr.Markdown("", elem_id="qb-upload-result")
     return LibraryParts(doc, topic, text, count, tbl, item, files, preview, fix, pick, marker, resplit, upload,
-                        upload_api, result, gr.State({}))
+                        upload_api, result, gr.State({}), gr.BrowserState("", storage_key="qbank-upload-owner"))
 
 
 def filtered(services, doc: str, topic: str, text: str, lang: str):
@@ -167,8 +169,11 @@ def upload_summary(report, lang: str) -> str:
         n = report.new_items.get(s.path.name, 0)
         split = report.splits.get(s.path.name)
         why = doubt_text(split, lang) if split is not None else ""
-        lines.append(t("lib_upload_doubt", lang, name=s.original, n=n, why=why) if why
-                     else t("lib_upload_ok", lang, name=s.original, n=n))
+        line = (t("lib_upload_doubt", lang, name=s.original, n=n, why=why) if why
+                else t("lib_upload_ok", lang, name=s.original, n=n))
+        if s.wanted:     # its name was another bank's: kept beside it, never over it
+            line += t("lib_upload_renamed", lang, stored=s.path.name, wanted=s.wanted)
+        lines.append(line)
     lines += [t("lib_upload_err", lang, name=repr(name) if "\x00" in name else name, reason=reason)
               for name, reason in report.errors]
     if report.added and report.items:
@@ -244,13 +249,14 @@ def wire(p: LibraryParts, ctx) -> None:
     ctx.after_lang.append((lambda paths, choices, pick, lang: show_preview(paths, choices, pick, lang)[0],
                            [p.files, p.choices, p.pick, ctx.lang], [p.preview]))   # the preview in the new language
 
-    def do_upload(paths, doc, topic, text, lang, choices=None, progress=gr.Progress()):
+    def do_upload(paths, doc, topic, text, lang, choices=None, owner="", progress=gr.Progress()):
         if not paths:
             raise gr.Error(t("lib_upload_none", lang))
         progress(0.05, desc=t("lib_uploading", lang))
         files = chosen_files(paths)
         try:
-            report = services.upload(files, {name: choices[name] for name, _ in files if name in (choices or {})})
+            report = services.upload(files, {name: choices[name] for name, _ in files if name in (choices or {})},
+                                     owner=owner)
         except ValueError as exc:        # an unknown layout name: nothing was stored
             raise gr.Error(str(exc)) from None
         progress(1.0)
@@ -263,11 +269,19 @@ def wire(p: LibraryParts, ctx) -> None:
         return [upload_summary(report, lang), None, count, tbl, docs, topics, *extra]
 
     outputs = [p.result, p.files, p.count, p.table, p.doc, p.topic, *ctx.doc_pickers, *ctx.topic_pickers]
-    p.upload.click(do_upload, [p.files, *filters, p.choices], outputs, api_visibility="private",
-                   concurrency_limit=1, concurrency_id="upload")
 
-    def do_upload_api(paths, doc, topic, text, lang, progress=gr.Progress()):
-        return do_upload(paths, doc, topic, text, lang, None, progress)
+    def do_upload_browser(paths, doc, topic, text, lang, choices, token, progress=gr.Progress()):
+        # the first upload of a browser gives it a token, kept in its localStorage
+        token = token if isinstance(token, str) and re.fullmatch(r"[0-9a-f]{32}", token) else secrets.token_hex(16)
+        return [*do_upload(paths, doc, topic, text, lang, choices, f"browser:{token}", progress), token]
+
+    p.upload.click(do_upload_browser, [p.files, *filters, p.choices, p.owner], [*outputs, p.owner],
+                   api_visibility="private", concurrency_limit=1, concurrency_id="upload")
+
+    def do_upload_api(paths, doc, topic, text, lang, request: gr.Request, progress=gr.Progress()):
+        # a script's uploads belong to its session (one gradio_client.Client)
+        owner = f"session:{request.session_hash}" if request is not None and request.session_hash else ""
+        return do_upload(paths, doc, topic, text, lang, None, owner, progress)
 
     p.upload_api.click(do_upload_api, [p.files, *filters], outputs, api_name="upload", concurrency_limit=1,
                        concurrency_id="upload")

@@ -188,19 +188,22 @@ class Services:
 
         return remembered_layout(self.settings, name)
 
-    def upload(self, files: list[tuple[str, str]], layouts: dict[str, str] | None = None):
-        """Store and index uploaded banks, then switch every session to the new index.
+    def upload(self, files: list[tuple[str, str]], layouts: dict[str, str] | None = None, owner: str = ""):
+        """Stage, index and store uploaded banks (``rag.uploads.ingest_uploads``), then switch every session
+        to the new index.
 
         A fresh searcher is built and warmed before the switch, so searches already running
         finish on the old index and the next ones see the upload.
 
         Args:
             layouts: ``{name as sent: layout}`` chosen in the preview (remembered for the stored file).
+            owner: who uploads (a browser's token or a session id): only the same owner replaces a bank of
+                the same name; another's upload of that name is stored beside it under a new name.
         """
         from rag.retrieve import Searcher
         from rag.uploads import ingest_uploads
 
-        report = ingest_uploads(self.settings, files, layouts)
+        report = ingest_uploads(self.settings, files, layouts, owner=owner)
         if report.added:
             fresh = Searcher(self.settings)
             fresh.warm_up()
