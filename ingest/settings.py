@@ -63,6 +63,9 @@ class Settings:
     auth_user: str = ""
     auth_password_env: str = "QBANK_PASSWORD"
     ui_concurrency: int = 8        # app events run at once (the rest queue); 20+ chat sessions share them
+    login_max_failures: int = 5    # failed logins one address may make within login_window_s ...
+    login_global_max_failures: int = 50   # ... and all addresses together; then logins wait (429, "try again in N s")
+    login_window_s: float = 60
     # limits on what one bank file may cost (README, "Limits"); a file over a limit is refused in one line
     html_max_depth: int = 120      # tags nested inside each other in an HTML bank (font/span do not count)
     docx_max_unzipped_mb: float = 100   # a DOCX's declared unzipped size, all parts (checked before parsing)

@@ -109,11 +109,24 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: 
     services.warm_up()
     demo = build_app(settings, services)
     demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=256)
-    demo.launch(server_name=host, server_port=port, auth=auth, auth_message="qbank" if auth else None,
+    app_kwargs = {}
+    if auth:   # failed logins counted per address and over all of them (ui/login_throttle.py)
+        from starlette.middleware import Middleware
+
+        from ui.login_throttle import LoginThrottle, LoginThrottleMiddleware
+
+        app_kwargs["middleware"] = [Middleware(LoginThrottleMiddleware, throttle=LoginThrottle.from_settings(settings))]
+    demo.launch(server_name=host, server_port=port, auth=auth, auth_message=_login_message(settings) if auth else None,
                 max_file_size=f"{settings.upload_max_mb}mb", show_error=True, quiet=False, ssr_mode=False,
                 mcp_server=False, css=render.CSS, head=render.HEAD, footer_links=["api"],
-                prevent_thread_lock=not block, favicon_path=None, pwa=False)
+                prevent_thread_lock=not block, favicon_path=None, pwa=False, app_kwargs=app_kwargs)
     return demo
+
+
+def _login_message(settings: Settings) -> str:
+    from ui.login_throttle import login_rule
+
+    return login_rule(settings)
 
 
 if __name__ == "__main__":
