@@ -82,5 +82,5 @@ def test_local_backend_end_to_end(local_settings, searcher):
             assert markers and markers == {c.n for c in ans.citations} and markers <= set(range(1, n_hits + 1))
         else:
             assert ans.mode == "extractive" and ans.notice.startswith("大模型回答失败")
-            assert ans.answer.endswith("[1]") and ans.citations[0].n == 1
+            assert "[1]" in ans.answer and ans.citations[0].n == 1   # the reference answer, or the nearest questions (a close match)
     assert chat.turns[1].topic in (chat.turns[0].topic, chat.turns[1].resolved)
