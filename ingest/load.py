@@ -53,20 +53,26 @@ class LoadError(Exception):
         super().__init__(f"{Path(path).name}: {reason}")
 
 
-def find_files(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+def find_files(paths: list[Path], follow_symlinks: bool = False) -> tuple[list[Path], list[tuple[str, str]]]:
     """Expand files and folders into the supported files they hold, sorted.
 
+    Inside a folder, a symbolic link is followed only when its target lies inside that folder too,
+    unless ``follow_symlinks`` (setting ``follow_symlinks``, ``qbank ingest --follow-symlinks``): a link
+    to ``/etc`` or ``~/.ssh`` placed in a bank folder must not get its target indexed and served.
+    A path named directly is read wherever it points.
+
     Returns:
-        The files, and ``(name, reason)`` for paths that are missing or unsupported.
+        The files, and ``(name, reason)`` for paths that are missing, unsupported or links not followed.
     """
     found: list[Path] = []
     skipped: list[tuple[str, str]] = []
     for p in paths:
         p = Path(p).expanduser()
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if not f.is_file() or f.name in IGNORED_NAMES or any(
-                        part.startswith(".") for part in f.relative_to(p).parts):
+            files, links = _walk(p, follow_symlinks)
+            skipped.extend(links)
+            for f in files:
+                if f.name in IGNORED_NAMES:
                     continue
                 if f.suffix.lower() in SUFFIXES:
                     found.append(f)
@@ -86,6 +92,50 @@ def find_files(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
             seen.add(r)
             unique.append(r)
     return unique, skipped
+
+
+def _walk(root: Path, follow_symlinks: bool) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The regular files under ``root`` (hidden names skipped), sorted, and the links that were not followed."""
+    import os
+
+    top = root.resolve()
+    files: list[Path] = []
+    refused: list[tuple[str, str]] = []
+    visited: set[Path] = {top}
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        dirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                target = path.resolve()
+                if not target.exists():
+                    continue
+                if not follow_symlinks and not (target == top or top in target.parents):
+                    refused.append((str(path), f"symbolic link to {target}, outside the folder; not followed "
+                                               f"(setting follow_symlinks, or qbank ingest --follow-symlinks)"))
+                    continue
+            try:
+                is_dir = entry.is_dir()     # follows a link that is allowed
+                is_file = not is_dir and entry.is_file()
+            except OSError:
+                continue
+            if is_dir:
+                real = path.resolve()
+                if real not in visited:    # a link loop, or a folder reached twice
+                    visited.add(real)
+                    dirs.append(path)
+            elif is_file:
+                files.append(path)
+        stack.extend(reversed(dirs))
+    return sorted(files), refused
 
 
 def _unsupported(path: Path) -> str:

@@ -148,7 +148,8 @@ def dry_run(settings: Settings, paths: list[Path] | None = None, layouts: dict[s
             over the choices remembered in ``layouts.json``.
     """
     requested = _expand_layouts(layouts)
-    files, skipped = find_files([Path(p).expanduser().resolve() for p in paths] if paths else sources(settings))
+    files, skipped = find_files([Path(p).expanduser().resolve() for p in paths] if paths else sources(settings),
+                                settings.follow_symlinks)
     chosen = {**layout_choices.load(settings), **requested}
     out = [FileSplit(path=str(name), file=Path(str(name)).name, error=reason) for name, reason in skipped]
     titles = _titles(files)
@@ -327,7 +328,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                 report.errors.append((str(p), "no such file or folder"))
             elif p not in roots:
                 new_roots.append(p)
-        files, skipped = find_files(roots + new_roots)
+        files, skipped = find_files(roots + new_roots, settings.follow_symlinks)
         staged = {Path(k).resolve(): Path(v) for k, v in (staged or {}).items()}
         files = _with_staged(files, staged)
         from_staging: set[str] = set()     # final paths read from their staged copy

@@ -75,6 +75,7 @@ class Settings:
     parse_timeout: float = 60      # seconds to read one PDF/DOCX (a file over it is refused until it changes)
     max_item_chars: int = 50_000   # characters of one answer; a longer one is cut, with a note
     embed_max_chars: int = 8_000   # characters per embedded text; a longer passage is embedded in pieces
+    follow_symlinks: bool = False  # follow links in a bank folder to files outside it (qbank ingest --follow-symlinks)
     max_duplicate_links: int = 20  # word-for-word duplicates listed on each item (the group id is stored too)
 
     def __post_init__(self) -> None:
@@ -148,6 +149,15 @@ def _coerce(f: dataclasses.Field, value):
             return float(value)
         if kind == "Path":
             return Path(value).expanduser()
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            word = str(value).strip().lower()
+            if word in ("1", "true", "yes", "on"):
+                return True
+            if word in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(word)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"setting {f.name} must be {kind}, got {value!r}") from exc
     return value

@@ -18,6 +18,8 @@ def cmd_ingest(args) -> int:
     from ingest.pipeline import ingest
 
     settings = _settings(args)
+    if args.follow_symlinks:
+        settings = settings.replace(follow_symlinks=True)
     if args.json and not args.dry_run:
         raise CliError("--json goes with --dry-run (qbank ingest --dry-run --json PATH)")
     layouts = None
@@ -139,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--layout", metavar="NAME",
                    help="force the question marker of the files at PATH, remembered for later ingests: auto "
                         "(qbank chooses), heading1..heading6, bold, numbered, list, qa or sections")
+    s.add_argument("--follow-symlinks", action="store_true",
+                   help="follow symbolic links in a bank folder to files outside it (setting follow_symlinks; "
+                        "by default they are skipped and named)")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("list", help="list every indexed question")

@@ -48,7 +48,7 @@ def stale_reason(settings) -> str | None:
                 f"v{manifest.get('segmenter_version')}, this one uses v{SEGMENTER_VERSION})")
     if manifest.get("glossary_digest") != Glossary.load().digest():
         return "data/glossary.tsv changed since the index was built"
-    files, _ = find_files(sources(settings))
+    files, _ = find_files(sources(settings), settings.follow_symlinks)
     indexed = {path: meta.get("sha256") for path, meta in manifest.get("files", {}).items()}
     on_disk = {str(f): _sha256(f) for f in files}
     added = sorted(set(on_disk) - set(indexed))
