@@ -1,37 +1,29 @@
-"""Aligning a candidate's clauses with the key points and statements of a reference answer.
+"""What the grader knows about one item, computed once: its key points, their clauses and their embeddings.
 
-Three signals, each on a 0..1 scale:
-
-* **terms**: IDF-weighted recall of the key point's jieba terms (glossary-canonicalised,
-  so ``BN`` meets ``批量归一化``); terms of the point's label (``量化：…``) count double;
-* **bigrams**: recall of the point's Chinese character bigrams and latin words (catches
-  what jieba cut differently: ``批量的归一化``);
-* **dense**: cosine of the USE embeddings, mapped from ``[DENSE_FLOOR, DENSE_CEIL]``.
-
-:func:`prepare` does the per-item work once (terms, bigrams, embeddings of the points,
-the reference statements cut into clauses, the sibling "things" a swap can confuse).
+Grading is by meaning: a key point is matched with a piece of the candidate's answer by the
+cosine of their sentence embeddings (the default multilingual USE model), so a paraphrase or an
+English answer meets a Chinese reference. Words are used for two narrow things only: the
+on-topic share of the answer's terms (IDF-weighted jieba terms, see :class:`Vocabulary`) and the
+term pairs and sibling things by which :mod:`rag.interview.polarity` sees a swapped claim.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ingest.items import QAItem
 from ingest.keypoints import key_points, split_label, statements
 from rag.interview import polarity
-from rag.interview.text import bigrams, clauses
+from rag.interview.text import clauses
 
-DENSE_FLOOR, DENSE_CEIL = 0.30, 0.80
-LABEL_BOOST = 2.0
 THING_SHARE = 0.5        # a term in more than this share of the statements is the topic, not a sibling thing
 
-
-# discourse and function words: frequent enough in candidates' speech, rare enough in the banks to get a high
-# IDF, and never what a key point is about
+# discourse and function words: frequent in candidates' speech, rare enough in the banks to get a high
+# IDF, and never what an answer is about
 FUNCTION_WORDS = set("""
 换句话说 反之 也就是说 总之 此外 另外 然后 首先 其次 最后 同时 能够 可能 一些 一种 一个 通过 进行 使用 使得 以及 并且 从而
 因此 所以 因为 如果 而且 其中 这种 这些 那些 具有 包括 等等 例如 比如 特别 尤其 相对 相应 对于 关于 基于 用于 由于 之间
@@ -104,52 +96,21 @@ def recall(target: dict[str, float], have: dict[str, float] | set[str]) -> float
     return sum(w * match(t, have) for t, w in target.items()) / total if total else 0.0
 
 
-def dice(a: dict[str, float], b: dict[str, float]) -> float:
-    total = sum(a.values()) + sum(b.values())
-    return 2 * sum(w for t, w in a.items() if t in b) / total if total else 0.0
-
-
-def set_recall(target: set[str], have: set[str]) -> float:
-    return len(target & have) / len(target) if target else 0.0
-
-
-def set_dice(a: set[str], b: set[str]) -> float:
-    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
-
-
-def dense_scale(cos: np.ndarray | float) -> np.ndarray | float:
-    return np.clip((np.asarray(cos) - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0.0, 1.0)
-
-
-@dataclass(frozen=True)
-class RefClause:
-    """A clause of a reference statement, with the sibling things it speaks of."""
-
-    text: str
-    statement: int
-    terms: dict[str, float]
-    grams: frozenset[str]
-    things: frozenset[str]
-    context: str = ""           # the whole statement
-
-
 @dataclass
 class PreparedItem:
     """Everything about one item the grader needs, computed once."""
 
     item: QAItem
     points: tuple[str, ...]
-    point_terms: list[dict[str, float]]
-    point_labels: list[dict[str, float]]      # terms of each point's label ({} without one)
-    point_grams: list[set[str]]
-    point_vecs: np.ndarray
-    point_clauses: list[list[RefClause]]
-    ref_clauses: list[RefClause]
-    things: frozenset[str]
-    thing_keys: dict
+    point_vecs: np.ndarray                      # one row per point
+    core_vecs: np.ndarray                       # one row per point: its core (label and asides dropped)
+    point_clauses: list[list[str]]              # each point's clauses, each with the point's label
+    clause_vecs: list[np.ndarray]               # their embeddings, one matrix per point
+    siblings: dict[str, re.Pattern]             # sibling things (剪枝/量化…) and their spellings
+    point_terms: list[dict[str, float]]         # each point's terms, a term pair's side as the pair (see claim_terms)
+    clause_terms: list[list[dict[str, float]]]  # the same for each clause of each point
     topic_terms: dict[str, float]
     topic_vec: np.ndarray
-    point_of_statement: dict[int, int] = field(default_factory=dict)
 
 
 _GLOSS = re.compile(r"\s*[（(]\s*([A-Za-z][^（()）]*)[)）]")
@@ -160,23 +121,30 @@ def strip_glosses(text: str) -> str:
     return _GLOSS.sub(lambda m: m.group(0) if re.fullmatch(r"[A-Z][A-Z0-9\-]{1,7}", m.group(1).strip()) else "", text)
 
 
-def _point_terms(vocab: Vocabulary, point: str) -> dict[str, float]:
-    point = strip_glosses(point)
-    label, _ = split_label(point)
-    terms = vocab.terms(point)
-    if label:
-        for t in vocab.terms(label):
-            if t in terms:
-                terms[t] *= LABEL_BOOST
-    return terms
+_ASIDE = re.compile(r"\s*[（(][^（()）]*[)）]")
+
+
+def point_core(point: str) -> str:
+    """A point without its label and its asides in parentheses: ``测试阶段执行过程：在测试阶段（或者说模型评估阶段），
+    通常不会进行dropout操作`` -> ``在测试阶段，通常不会进行dropout操作`` (what a candidate says, in fewer words)."""
+    _, rest = split_label(point)
+    return _ASIDE.sub("", rest or point).strip() or point
+
+
+def point_clauses(point: str) -> list[str]:
+    """The clauses of a key point, each carrying the point's label (its context: ``测试阶段执行过程：…``)."""
+    label, rest = split_label(point)
+    parts = [c.text for c in clauses(rest or point)] or [point]
+    return [f"{label}：{c}" if label else c for c in parts]
 
 
 def _term_like(t: str) -> bool:
     return bool(re.fullmatch(r"[a-z0-9][a-z0-9_\-+.]*", t)) or len(t) >= 3
 
 
-def things_of(vocab: Vocabulary, stmts: list[str]) -> frozenset[str]:
-    """Sibling things of an answer: terms of statement labels (``L1正则化``, ``召回率``) that only some statements name."""
+def things_of(vocab: Vocabulary, stmts: list[str], question: str = "") -> frozenset[str]:
+    """Sibling things of an answer: terms of statement labels (``模型剪枝``, ``召回率``) that only some statements
+    name and the question does not (``损失函数`` is the topic of "请解释深度学习中的损失函数", not a sibling)."""
     cands: set[str] = set()
     for s in stmts:
         label, _ = split_label(s)
@@ -188,72 +156,70 @@ def things_of(vocab: Vocabulary, stmts: list[str]) -> frozenset[str]:
     out = set()
     for t in cands:
         share = sum(t in s for s in lowered) / len(lowered)
-        if 0 < share <= THING_SHARE and vocab.idf(t) > 1.0 and len(t) >= 2:
-            out.add(t)
+        if 0 < share <= THING_SHARE and vocab.idf(t) > 1.0 and len(t) >= 2 and not polarity.sides(t) \
+                and t not in question.lower():
+            out.add(t)      # a term of a pair (L1, 过采样) is judged as a pair already
     return frozenset(out)
 
 
-def prepare(item: QAItem, vocab: Vocabulary, embedder) -> PreparedItem:
-    """Key points (stored at ingest, else derived now), their terms/bigrams/vectors, reference clauses."""
-    points = tuple(item.key_points) or key_points(item.answer)
-    if not points:
-        points = (item.question,)
-    stmts = statements(item.answer) or list(points)
-    things = things_of(vocab, stmts)
-    keys = thing_keys(vocab, things)
-    refs = [r for k, s in enumerate(stmts) for r in ref_clauses(vocab, s, k, keys)]
-    point_of = {}
-    for k, s in enumerate(stmts):
-        grams = bigrams(s)
-        best = max(range(len(points)), key=lambda j: set_recall(bigrams(points[j]), grams))
-        if set_recall(bigrams(points[best]), grams) >= 0.6:
-            point_of[k] = best
-    topic_text = item.question + " " + item.detail + " " + " ".join(stmts)
-    vecs = embedder.embed(list(points) + [item.question + " " + " ".join(points)])
-    return PreparedItem(
-        item=item, points=points, point_terms=[_point_terms(vocab, p) for p in points],
-        point_labels=[vocab.terms(split_label(strip_glosses(p))[0]) if split_label(p)[0] else {} for p in points],
-        point_grams=[bigrams(strip_glosses(p)) for p in points],
-        point_clauses=[ref_clauses(vocab, p, -1, keys) for p in points], thing_keys=keys, point_vecs=vecs[:-1], ref_clauses=refs, things=things,
-        topic_terms=vocab.terms(topic_text), topic_vec=vecs[-1], point_of_statement=point_of)
-
-
 def thing_keys(vocab: Vocabulary, things: frozenset[str]) -> dict[str, re.Pattern]:
-    """A pattern per sibling thing matching its spellings: ``l1正则化`` is also ``L1`` and ``L1 正则``."""
+    """A pattern per sibling thing matching its spellings: ``模型剪枝`` is also ``剪枝`` and ``pruning``."""
     out = {}
     for t in things:
         keys = {t.replace("_", " ")} | vocab.aliases(t)
         m = re.match(r"^([a-z][a-z0-9\-+.]*|[a-z]*\d[a-z0-9]*)(?=[\u4e00-\u9fff])", t)
         if m:
             keys.add(m.group(1))
+        if re.fullmatch(r"模型[\u4e00-\u9fff]{2,}", t):
+            keys.add(t[2:])                      # 模型剪枝 -> 剪枝
         alts = sorted((re.escape(k) for k in keys if k), key=len, reverse=True)
         out[t] = re.compile(r"(?<![a-z0-9])(?:" + "|".join(alts) + r")(?![a-z0-9])", re.I)
     return out
 
 
-def mentions(text: str, keys: dict[str, re.Pattern]) -> frozenset[str]:
-    """The sibling things a text names, in any of their spellings."""
-    return frozenset(t for t, pat in keys.items() if pat.search(text))
-
-
-def ref_clauses(vocab: Vocabulary, statement: str, k: int, keys: dict[str, re.Pattern]) -> list[RefClause]:
-    """The clauses of a reference statement; a label's things carry over to the clauses after it."""
-    statement = strip_glosses(statement)
-    label, _ = split_label(statement)
-    label_things = mentions(label, keys) if label else frozenset()
-    out = []
-    for c in clauses(statement):
-        if c.text == label and not polarity.claims_something(label):
-            continue            # a bare name ("模型剪枝"); a label that claims ("减少标注成本") stays
-        out.append(RefClause(c.text, k, vocab.terms(c.text), frozenset(bigrams(c.text)), mentions(c.text, keys) | label_things,
-                             statement))
+def claim_terms(vocab: Vocabulary, text: str) -> dict[str, float]:
+    """A text's terms for telling what claim it makes, with either side of a term pair as the pair itself
+    (``少数类`` and ``多数类`` are both ``§多数类/少数类``), so a swapped claim still meets its point."""
+    out: dict[str, float] = {}
+    for t, w in vocab.terms(text).items():
+        named = polarity.sides(t.replace("_", " "))
+        key = "§" + "|".join(sorted(named)) if named else t
+        out[key] = max(out.get(key, 0.0), w)
     return out
 
 
-def without_things(grams: set[str] | frozenset[str], things: frozenset[str]) -> set[str]:
-    """Bigrams with those of the sibling things removed (so alignment looks at what is said, not of what)."""
-    drop = set(things)
-    for t in things:
-        if re.search(r"[\u4e00-\u9fff]", t):
-            drop.update(t[i:i + 2] for i in range(len(t) - 1))
-    return set(grams) - drop
+def overlap(clause: dict[str, float], point: dict[str, float], min_shared: int = 2) -> float:
+    """Weighted share of a clause's terms that the point says too; 0 unless at least ``min_shared`` are shared
+    (or all of them, for a clause with fewer terms: ``也没有任何正则化效果``)."""
+    total = sum(clause.values())
+    credit = {t: match(t, point) for t in clause}
+    if total == 0 or sum(1 for c in credit.values() if c >= 1.0) < min(min_shared, len(clause)):
+        return 0.0
+    return sum(clause[t] * c for t, c in credit.items()) / total
+
+
+def prepare(item: QAItem, vocab: Vocabulary, embedder) -> PreparedItem:
+    """Key points (stored at ingest, else derived now), their clauses and embeddings, the item's sibling things."""
+    points = tuple(item.key_points) or key_points(item.answer)
+    if not points:
+        points = (item.question,)
+    bare = [strip_glosses(p) for p in points]        # "重采样（Resampling）" is embedded as "重采样"
+    stmts = statements(item.answer) or list(points)
+    per_point = [point_clauses(p) for p in bare]
+    flat = [c for cs in per_point for c in cs]
+    topic = item.question + " " + " ".join(bare)
+    n = len(points)
+    vecs = embedder.embed(bare + flat + [topic] + [point_core(p) for p in bare])
+    core_vecs = vecs[-n:]
+    vecs = vecs[:-n]
+    clause_vecs, k = [], n
+    for cs in per_point:
+        clause_vecs.append(vecs[k:k + len(cs)])
+        k += len(cs)
+    return PreparedItem(
+        item=item, points=points, point_vecs=vecs[:n], core_vecs=core_vecs, point_clauses=per_point,
+        clause_vecs=clause_vecs,
+        siblings=thing_keys(vocab, things_of(vocab, stmts, item.question)),
+        point_terms=[claim_terms(vocab, p) for p in bare],
+        clause_terms=[[claim_terms(vocab, c) for c in cs] for cs in per_point],
+        topic_terms=vocab.terms(item.question + " " + item.detail + " " + " ".join(stmts)), topic_vec=vecs[-1])

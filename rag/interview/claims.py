@@ -1,9 +1,13 @@
-"""Finding wrong claims: clauses of an answer that contradict the reference clause they align with.
+"""Wrong claims: the clause of an answer that says the opposite of a key point it is the best match for.
 
-Alignment looks at *what* is said (terms and bigrams, overlap coefficients) with the
-sibling things (``L1``/``L2``) left out, so a clause that says of ``L2`` what the reference
-says of ``L1`` still meets that reference clause and is caught as a swap; otherwise the
-cues of :mod:`rag.interview.polarity` (negation, antonyms, direction, counts) decide.
+The embeddings choose which clause speaks to which point (the cosine does not care whether
+``训练`` or ``测试`` is said, which is what makes a swapped claim meet its point); the lexical
+rules of :mod:`rag.interview.polarity` then decide whether the two say the same or the opposite.
+A clause speaks to the point it is most like (within ``margin``), and a point is contradicted only
+when such a clause is also the point's best match (within ``margin``) among the clauses that speak
+to it: a correct answer that states the point somewhere is never contradicted by another clause
+that happens to share its words. Across languages (an English clause against a Chinese point) the
+embeddings align too loosely to call anything a contradiction, so such clauses are never checked.
 """
 
 from __future__ import annotations
@@ -11,87 +15,79 @@ from __future__ import annotations
 import numpy as np
 
 from rag.interview import polarity
-from rag.interview.align import PreparedItem, match, mentions, without_things
+from rag.interview.align import PreparedItem, overlap
 from rag.interview.result import Claim
 from rag.interview.text import Span
 
-T_ALIGN = 0.45                # a clause this close to a reference clause is a claim about it
-MIN_SHARED = 2.0              # ... and shares at least this much (terms + bigrams / 2) with it
-SWAP_MARGIN = 0.1             # a swap needs its own sibling's clauses to fit this much worse
-T_POINT_ALIGN = 0.30          # within a point's evidence, the clause pairs compared for polarity
+NEAR_DENSE = 0.1    # among points a clause aligns with equally well by words, it speaks to those nearest in meaning
 
 
-def find_claims(prep: PreparedItem, pieces: list[Span], terms: list[dict], grams: list[set]) -> tuple[Claim, ...]:
-    """Clauses (or pairs of clauses) of the answer that contradict the reference clause they align with."""
-    if not prep.ref_clauses:
-        return ()
-    things = prep.things
-    ref_desc = [({t: w for t, w in r.terms.items() if t not in things}, without_things(r.grams, things))
-                for r in prep.ref_clauses]
-    out: list[Claim] = []
-    for c, ct, cg in zip(pieces, terms, grams):
-        if c.size > 2 or polarity.is_hedge(c.text):
-            continue
-        if c.size == 2 and any(o.span[0] < c.end and c.start < o.span[1] for o in out):
-            continue    # a pair adds nothing where one of its clauses already contradicts
-        cand_things = mentions(c.text, prep.thing_keys)     # only what the clause itself names
-        desc_t = {t: w for t, w in ct.items() if t not in things}
-        desc_g = without_things(cg, things)
-        sims = [align(desc_t, desc_g, rt, rg) for rt, rg in ref_desc]
-        k = int(np.argmax(sims))
-        if sims[k] < T_ALIGN:
-            continue
-        best = prep.ref_clauses[k]
-        reason = None
-        if cand_things and best.things and not (cand_things & best.things):
-            # about another sibling: a swap if its own sibling's clauses fit clearly worse
-            own_k = [j for j, r in enumerate(prep.ref_clauses) if r.things & cand_things]
-            own_best = max((sims[j] for j in own_k), default=0.0)
-            if own_best < sims[k] - SWAP_MARGIN:
-                reason = polarity.swapped(best.things, cand_things)
-            elif own_best >= T_ALIGN:
-                best = prep.ref_clauses[max(own_k, key=lambda j: sims[j])]
-            else:
-                continue
-        reason = reason or polarity.contradiction(best.text, c.text, best.context)
-        if reason:
-            out.append(Claim(c.text, (c.start, c.end), best.text, reason,
-                             prep.point_of_statement.get(best.statement)))
-    return tuple(out)
+def point_contradictions(prep: PreparedItem, parts: list[Span], part_vecs: np.ndarray, sims: np.ndarray,
+                         part_terms: list[dict[str, float]], t_align: float, margin: float,
+                         agree_margin: float = -0.02, block_margin: float = 0.0,
+                         trace: list | None = None) -> dict[int, Claim]:
+    """``{point index: Claim}`` for the points that the answer contradicts.
 
-
-def align(at: dict[str, float], ag: set[str], bt: dict[str, float], bg: set[str]) -> float:
-    """How much two clauses say the same: overlap coefficients of terms and bigrams (0 below MIN_SHARED)."""
-    credit = {t: match(t, bt) for t in at}
-    shared_g = ag & bg
-    if sum(credit.values()) + len(shared_g) / 2 < MIN_SHARED:
-        return 0.0
-    ta, tb = sum(at.values()), sum(bt.values())
-    ot = sum(at[t] * c for t, c in credit.items()) / min(ta, tb) if ta and tb else 0.0
-    og = len(shared_g) / min(len(ag), len(bg)) if ag and bg else 0.0
-    return 0.6 * min(ot, 1.0) + 0.4 * og
-
-
-def point_contradiction(prep: PreparedItem, i: int, parts: list[Span], terms: list[dict], grams: list[set],
-                         unit: Span) -> Claim | None:
-    """Does the evidence for point ``i`` say the opposite of it? Each clause of the unit vs its closest point clause.
-
-    Only polarity cues here (negation, antonyms, direction, counts); a clause naming another sibling
-    thing is left to :func:`find_claims`, which needs that sibling's own clauses to fit clearly worse.
+    Args:
+        prep: the prepared item.
+        parts: the answer's clauses.
+        part_vecs: their embeddings.
+        sims: points x clauses similarity (calibrated as for coverage).
+        part_terms: each clause's :func:`~rag.interview.align.claim_terms`.
+        t_align: a clause this aligned with a point makes a claim about it.
+        margin: how close to the best a clause's alignment must be to count.
+        agree_margin: a point is contradicted only if no clause that agrees with it aligns within this of the
+            contradicting one (above it, for a negative margin).
+        block_margin: a clause that agrees with another point aligned more than this above is no wrong claim.
+        trace: when a list, gets ``(point, clause, alignment, best agreeing alignment)`` of each candidate.
     """
-    inside = [k for k, c in enumerate(parts) if c.start >= unit.start and c.end <= unit.end]
-    for k in inside:
-        c = parts[k]
-        if polarity.is_hedge(c.text) or not prep.point_clauses[i]:
+    # alignment: the embeddings, or, for a short clause that the embeddings cannot place, how much of it the point says
+    lex = np.array([[overlap(t, pt) for t in part_terms] for pt in prep.point_terms]).reshape(sims.shape)
+    align = np.maximum(sims, lex)
+    n_points, n_parts = align.shape
+    reasons: dict[tuple[int, int], tuple[str, str]] = {}
+    agree = np.full(align.shape, -1.0)          # alignment of the clauses that say what the point says
+    for i in range(n_points):
+        for j, c in enumerate(parts):
+            if align[i, j] < t_align or not polarity.same_language(prep.points[i], c.text):
+                continue
+            ref = prep.point_clauses[i][_closest_clause(prep, i, part_terms[j], part_vecs[j])]
+            verdict, reason = polarity.judge(ref, c.text, prep.points[i], prep.siblings)
+            if verdict == "agrees":
+                agree[i, j] = align[i, j]
+            elif verdict == "contradicts":
+                reasons[i, j] = (ref, reason)
+    out: dict[int, Claim] = {}
+    for i in range(n_points):
+        best = None
+        for j in range(n_parts):
+            if (i, j) not in reasons:
+                continue
+            a = float(align[i, j])
+            near = align[:, j] >= float(align[:, j].max()) - margin
+            if not near[i] or sims[i, j] < float(sims[near, j].max()) - NEAR_DENSE:
+                continue        # a clause makes a claim about the point(s) it is most like (by words, then meaning) ...
+            if float(agree[:, j].max()) > a + block_margin:
+                continue        # ... and states none of them better than it contradicts this one
+            if best is None or a > best[0]:
+                best = (a, j)
+        if best is None:
             continue
-        sims = [align(terms[k], grams[k], r.terms, r.grams) for r in prep.point_clauses[i]]
-        j = int(np.argmax(sims))
-        if sims[j] < T_POINT_ALIGN:
-            continue
-        r = prep.point_clauses[i][j]
-        if r.things and mentions(c.text, prep.thing_keys) - r.things:
-            continue            # the clause is about a sibling: swaps are judged by find_claims, with a margin
-        reason = polarity.contradiction(r.text, c.text, r.context)
-        if reason:
-            return Claim(c.text, (c.start, c.end), r.text, reason, i)
-    return None
+        a, j = best
+        rival = float(agree[i].max())
+        if trace is not None:
+            trace.append((i, j, a, rival))
+        if rival < a - agree_margin:
+            ref, reason = reasons[i, j]
+            out[i] = Claim(parts[j].text, (parts[j].start, parts[j].end), ref, reason, i)
+    return out
+
+
+def _closest_clause(prep: PreparedItem, i: int, terms: dict[str, float], vec: np.ndarray) -> int:
+    """The clause of point ``i`` a candidate's clause speaks to: the one sharing most of its terms (a pair's
+    either side counting as the pair), the embeddings breaking ties."""
+    if len(prep.point_clauses[i]) == 1:
+        return 0
+    dense = prep.clause_vecs[i] @ vec
+    lex = [overlap(terms, t, min_shared=1) for t in prep.clause_terms[i]]
+    return int(np.argmax(np.array(lex) + 0.1 * dense))

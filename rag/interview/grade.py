@@ -1,19 +1,22 @@
-"""Offline, point-by-point grading of a candidate's answer against the item's reference answer.
+"""Offline, point-by-point grading of a candidate's answer against the item's reference answer, by meaning.
 
-For each key point the best-matching piece of the answer (a clause, or up to three
-neighbouring clauses) is found by a blend of term, bigram and dense similarity
-(:mod:`rag.interview.align`); the blend decides ``covered`` / ``partial`` / ``missing``.
-Each clause of the answer is also aligned with the reference statements, ignoring
-*which* sibling thing it names; a negation, an antonym, a different count or a swapped
-sibling (:mod:`rag.interview.polarity`) makes it a wrong claim, and the key point it
-lands on ``contradicted``.
+Each key point is matched with the piece of the answer that says it best (a clause, or up to
+three neighbouring clauses), by the cosine of their sentence embeddings (the default
+multilingual USE model, against the point and against its core without label and asides; an
+English piece against a Chinese point gets a calibrated offset, since across languages the
+cosines run lower). The similarity gives ``covered`` / ``partial`` / ``missing`` and the point's
+credit; no word lists are involved. A point is ``contradicted`` only on strong evidence: the
+clause that speaks to it makes the same claim with a term pair or its polarity swapped
+(:mod:`rag.interview.claims`, :mod:`rag.interview.polarity`).
 
-Score = 100 × on-topic gate × clip(mean point credit − wrong-claim penalty); a point's credit
-rises with its similarity (partial 0–0.5, covered 0.5–1; missing and contradicted 0).
-The on-topic gate compares the whole answer with the question and reference (dense
-cosine and the share of the answer's terms that the reference uses), so a fluent
-answer about something else scores about 0. The answer is only ever data: it is
-tokenised and embedded, never interpreted.
+Score = 100 × on-topic gate × clip(mean point credit) × (1 − ``WRONG_CLAIM_FACTOR``) per
+contradicted point; a point's credit rises with its similarity from 0 at ``T_PARTIAL`` through
+0.5 at ``T_COVERED`` to 1 at ``T_FULL``, and is ``CONTRADICTED_CREDIT`` (below zero) when
+contradicted. Mentioning a point's words without its claim gives a cosine near ``T_PARTIAL``
+and so little credit. The on-topic gate compares the whole answer with the question and
+key points (dense cosine and the share of the answer's terms that the reference uses), so a fluent
+answer about something else scores about 0. The answer is only ever data: it is tokenised and
+embedded, never interpreted.
 """
 
 from __future__ import annotations
@@ -27,18 +30,27 @@ import numpy as np
 
 from ingest.items import QAItem
 from ingest.settings import Settings
-from rag.interview.align import PreparedItem, Vocabulary, dense_scale, prepare, recall, set_recall
-from rag.interview.claims import find_claims, point_contradiction
+from rag.interview.align import PreparedItem, Vocabulary, claim_terms, prepare, recall
+from rag.interview.claims import point_contradictions
 from rag.interview.result import Claim, GradeResult, PointGrade, Reference
-from rag.interview.text import bigrams, clauses, sanitize, truncate, units
+from rag.interview.text import clauses, sanitize, truncate, units
 
-# calibrated on data/eval/grading.jsonl (see README, "Grading evaluation")
-W_TERMS, W_GRAMS, W_DENSE = 0.45, 0.25, 0.30
-T_COVERED, T_PARTIAL = 0.40, 0.18
-CONTRADICTED_CREDIT = -0.25    # a contradicted point costs a quarter of a point; stray wrong claims cost too
-WRONG_CLAIM_PENALTY = 0.08    # per wrong claim that lands on no key point
-LABEL_FLOOR = (T_COVERED + T_PARTIAL) / 2
-TOPIC_LO, TOPIC_HI = 0.15, 0.30
+# ---- every tuned number of the offline grader, in one place -------------------------------------------
+# Chosen on data/eval/grading.jsonl (36 questions) and data/eval/grading_tune.jsonl (16 questions: good zh /
+# good en / short partial / wrong on-topic / off-topic), never on the held-out set; see README "Grading evaluation".
+T_PARTIAL, T_COVERED, T_FULL = 0.40, 0.51, 0.62   # USE cosine of a point and its best piece: partial / covered /
+                                                  # full credit (credit 0 → 0.5 → 1, linear in between)
+EN_OFFSET = 0.10                # added to the cosine of a mostly-latin piece against a Chinese point
+T_ALIGN = 0.40                  # a clause aligned this well with a point makes a claim about it (contradiction check)
+MARGIN = 0.02                   # ... about the point(s) it is most like, within this
+BLOCK_MARGIN = 0.02             # a clause agreeing with another point aligned more than this higher claims that one
+AGREE_MARGIN = 0.05             # contradicted only if no clause agreeing with the point aligns within this
+CONTRADICTED_CREDIT = -1.0      # a contradicted point costs as much as a covered one earns ...
+WRONG_CLAIM_FACTOR = 0.5        # ... and each one halves the whole answer's score: a false key claim is not
+                                # made up for by correct words elsewhere
+WINDOW_COST = 0.01              # per extra clause in a piece: prefer the shortest piece that says the point
+TOPIC_LO, TOPIC_HI = 0.15, 0.30  # on-topic gate: 0 below LO, 1 above HI
+# --------------------------------------------------------------------------------------------------------
 _INSTRUCTION = re.compile(
     r"(忽略|无视|不要管|忘记|ignore|disregard|forget).{0,12}(指令|规则|要求|提示|instruction|rule|prompt)|"
     r"(给我|打|请给).{0,6}(满分|100\s*分|高分)|full marks|system prompt|系统提示词|you are now|你现在是", re.I)
@@ -169,57 +181,54 @@ class Grader:
         return replace(result, llm=graded, uncertain=uncertain, follow_up=follow, notices=notices)
 
     def _assess(self, prep: PreparedItem, text: str) -> tuple[tuple[PointGrade, ...], tuple[Claim, ...], float]:
-        vocab = self.vocab
         parts = clauses(text)
         pieces = units(text, parts)
         if not pieces:
             return tuple(PointGrade(p, "missing") for p in prep.points), (), 0.0
-        piece_terms = [vocab.terms(u.text) for u in pieces]
-        piece_grams = [bigrams(u.text) for u in pieces]
         vecs = self.embedder.embed([u.text for u in pieces] + [text])
-        dense = dense_scale(prep.point_vecs @ vecs[:-1].T)            # points x pieces
-        sims = np.zeros_like(dense)
-        # a piece in English against a Chinese bank: only the multilingual embedding really compares them
-        # (decided per piece, so English text appended to a Chinese answer changes nothing for the rest)
-        weights = [(W_TERMS, W_GRAMS, W_DENSE) if _cjk_share(u.text) >= 0.3 else (0.25, 0.0, 0.75) for u in pieces]
-        for i, (pt, pg) in enumerate(zip(prep.point_terms, prep.point_grams)):
-            for j, (ut, ug) in enumerate(zip(piece_terms, piece_grams)):
-                wt, wg, wd = weights[j]
-                sims[i, j] = wt * recall(pt, ut) + wg * set_recall(pg, ug) + wd * dense[i, j]
-                if prep.point_labels[i] and recall(prep.point_labels[i], ut) >= 0.99:
-                    sims[i, j] = max(sims[i, j], LABEL_FLOOR)   # naming the concept ("翻转") is half the point
-        on_topic = _on_topic(prep, vocab.terms(text), float(vecs[-1] @ prep.topic_vec), float(sims.max()))
-        part_terms, part_grams = piece_terms[:len(parts)], piece_grams[:len(parts)]
-        claims = list(find_claims(prep, pieces, piece_terms, piece_grams))
+        sims = similarity(prep, pieces, vecs[:-1])                       # points x pieces
+        on_topic = _on_topic(prep, self.vocab.terms(text), float(vecs[-1] @ prep.topic_vec), float(sims.max()))
+        n = len(parts)                                                    # the first n pieces are the clauses
+        part_terms = [claim_terms(self.vocab, c.text) for c in parts]
+        wrong = point_contradictions(prep, parts, vecs[:n], sims[:, :n], part_terms, T_ALIGN, MARGIN, AGREE_MARGIN,
+                                     BLOCK_MARGIN)
+        cost = WINDOW_COST * np.array([u.size - 1 for u in pieces])
         grades = []
         for i, point in enumerate(prep.points):
-            j = int(np.argmax(sims[i] - 0.01 * np.array([u.size - 1 for u in pieces])))
+            j = int(np.argmax(sims[i] - cost))
             s, u = float(sims[i, j]), pieces[j]
-            status = "covered" if s >= T_COVERED else "partial" if s >= T_PARTIAL else "missing"
-            hit = next((c for c in claims if c.point == i), None)
-            if hit is None and status != "missing":
-                hit = point_contradiction(prep, i, parts, part_terms, part_grams, u)
-                if hit is not None:
-                    claims.append(hit)
+            hit = wrong.get(i)
             if hit is not None:
                 grades.append(PointGrade(point, "contradicted", hit.evidence, hit.span, s, hit.reason,
                                          hit.reference_clause))
-            elif status == "missing":
-                grades.append(PointGrade(point, status, "", None, s))
+            elif s < T_PARTIAL:
+                grades.append(PointGrade(point, "missing", "", None, s))
             else:
-                grades.append(PointGrade(point, status, u.text, (u.start, u.end), s))
-        claims = tuple(claims)
-        return tuple(grades), claims, on_topic
+                grades.append(PointGrade(point, "covered" if s >= T_COVERED else "partial", u.text, (u.start, u.end), s))
+        return tuple(grades), tuple(wrong[i] for i in sorted(wrong)), on_topic
+
+
+def similarity(prep: PreparedItem, pieces, vecs: np.ndarray) -> np.ndarray:
+    """Points x pieces: cosine of the embeddings (of the point, or of its core: :func:`~rag.interview.align.point_core`),
+    plus ``EN_OFFSET`` for a mostly-latin piece against a Chinese point."""
+    sims = np.maximum(prep.point_vecs @ vecs.T, prep.core_vecs @ vecs.T)
+    latin = np.array([_cjk_share(u.text) < 0.3 for u in pieces])
+    zh_point = np.array([_cjk_share(p) >= 0.3 for p in prep.points])
+    return sims + EN_OFFSET * (zh_point[:, None] & latin[None, :])
 
 
 def _on_topic(prep: PreparedItem, answer_terms: dict[str, float], cos: float, best_point: float) -> float:
     """0..1: how much the answer is about this question.
 
     The larger of (a) the share of its terms the reference uses blended with the cosine of
-    answer and question+reference, and (b) how well its best piece matches any key point.
+    answer and question + key points, and (b) how well its best piece matches any key point.
     """
     share = recall(answer_terms, prep.topic_terms)
-    return max(0.5 * share + 0.5 * float(dense_scale(cos)), best_point)
+    return max(0.5 * share + 0.5 * _unit(cos, 0.30, 0.80), _unit(best_point, 0.30, 0.80))
+
+
+def _unit(x: float, lo: float, hi: float) -> float:
+    return float(np.clip((x - lo) / (hi - lo), 0.0, 1.0))
 
 
 def _cjk_share(text: str) -> float:
@@ -228,17 +237,22 @@ def _cjk_share(text: str) -> float:
 
 
 def point_credit(p: PointGrade) -> float:
-    """Credit of one point: 0 when missing or contradicted, rising with similarity through partial (0–0.5) to covered (0.5–1)."""
-    if p.status in ("missing", "contradicted"):
-        return 0.0 if p.status == "missing" else CONTRADICTED_CREDIT
-    ramp = 0.5 * (p.similarity - T_PARTIAL) / (T_COVERED - T_PARTIAL)
-    return float(np.clip(ramp if p.status == "partial" else 0.5 + ramp, 0.0, 1.0))
+    """Credit of one point: 0 when missing, ``CONTRADICTED_CREDIT`` when contradicted, else rising with similarity
+    from 0 at ``T_PARTIAL`` through 0.5 at ``T_COVERED`` to 1 at ``T_FULL``."""
+    if p.status == "missing":
+        return 0.0
+    if p.status == "contradicted":
+        return CONTRADICTED_CREDIT
+    s = p.similarity
+    ramp = 0.5 * (s - T_PARTIAL) / (T_COVERED - T_PARTIAL) if s < T_COVERED else \
+        0.5 + 0.5 * (s - T_COVERED) / (T_FULL - T_COVERED)
+    return float(np.clip(ramp, 0.0, 1.0))
 
 
 def _score(points: tuple[PointGrade, ...], claims: tuple[Claim, ...], on_topic: float) -> int:
     if not points:
         return 0
     raw = sum(point_credit(p) for p in points) / len(points)
-    raw -= WRONG_CLAIM_PENALTY * sum(1 for c in claims if c.point is None)
-    gate = float(np.clip((on_topic - TOPIC_LO) / (TOPIC_HI - TOPIC_LO), 0.0, 1.0))
+    raw *= (1.0 - WRONG_CLAIM_FACTOR) ** sum(1 for p in points if p.status == "contradicted")
+    gate = _unit(on_topic, TOPIC_LO, TOPIC_HI)
     return int(round(100 * float(np.clip(raw, 0.0, 1.0)) * gate))

@@ -1,4 +1,4 @@
-"""Pure helpers of the grader on literal strings: clauses, bigrams, contradiction cues."""
+"""Pure helpers of the grader on literal strings: clauses, bigrams, and when a clause contradicts a point."""
 
 from __future__ import annotations
 
@@ -30,44 +30,71 @@ def test_bigrams_sanitize_truncate():
 def test_negation_is_a_denial_not_a_lexicalised_word():
     assert polarity.negated("测试时通常不会进行dropout操作")
     assert polarity.negated("没有单独的记忆单元")
+    assert polarity.negated("it does not make them zero")
     for text in ("类别不平衡时模型容易偏向多数类", "对长序列特别有用", "无监督学习", "非线性激活", "不同的权重",
-                 "不可察觉的扰动"):
+                 "不可察觉的扰动", "人眼几乎看不出来的小扰动", "没有被丢弃的神经元", "不像 RNN 那样递归"):
         assert not polarity.negated(text), text
 
 
-def test_contradiction_cues():
-    assert polarity.contradiction("感受野越大，网络能够捕获的全局信息越多", "感受野越大看到的是越局部的细节").startswith("反义")
-    assert polarity.contradiction("由于FP16的数值表示范围远小于FP32", "FP16 的数值范围比 FP32 更大").startswith("方向")
-    assert polarity.contradiction("LSTM通过三个门来控制信息的流动", "它只有两个门") == "数量：3→2"
-    assert polarity.contradiction("大模型训练需要大量的数据，数据隐私是一个重要的挑战", "也不涉及数据隐私问题") == "否定"
-    assert polarity.contradiction("需要额外的计算资源训练教师模型", "不需要额外训练教师模型") == "否定"
+def test_term_pairs_are_read_leftmost_longest():
+    assert polarity.sides("无监督学习") == {"有/无监督": {1}}
+    assert polarity.sides("预训练模型") == {}
+    assert polarity.sides("dropout 在推理阶段随机关闭神经元") == {"阶段": {1}}
 
 
-def test_no_contradiction_for_paraphrase_hedge_or_other_phase():
-    assert polarity.contradiction("随机地丢弃一部分神经元", "让网络不要太依赖某几个神经元") is None
-    assert polarity.contradiction("其基本思想是在每次训练迭代时随机丢弃神经元", "测试时不丢弃",
-                                  "其基本思想是在每次训练迭代时随机丢弃神经元") is None
-    assert polarity.contradiction("相比之下规则模板方法则不需要标注数据", "一是规则模板") is None
+def test_a_swapped_pair_in_the_same_claim_contradicts():
+    ref = "基本原理：在每次训练迭代时，随机地丢弃一部分神经元"
+    assert polarity.contradiction(ref, "推理阶段随机丢弃一部分神经元") == "反义：阶段"
+    assert polarity.contradiction("L1 正则化：添加等于权重绝对值之和的惩罚", "L2 是把权重的绝对值加进损失").startswith("反义：L1/L2")
+    assert polarity.contradiction("感受野越大，网络能够捕获的全局信息越多", "感受野越大看到的越是局部信息").startswith("反义")
+    assert polarity.contradiction("由于FP16的数值表示范围远小于FP32", "FP16 能表示的范围其实比 FP32 更大") == "反义：方向"
+    assert polarity.contradiction("LSTM通过三个门来控制信息的流动", "它一共只有两个门") == "数量：3→2"
+    ref = "模型蒸馏是一种将复杂模型的知识迁移到较小模型的方法"
+    assert polarity.contradiction(ref, "蒸馏就是用小模型去训练大模型") == "顺序：教师/学生"
+    assert polarity.contradiction(ref, "就是拿大模型去训练一个小模型") is None
+
+
+def test_a_denial_contradicts_only_what_the_other_side_says():
+    assert polarity.contradiction("通过引入记忆单元来解决长序列依赖问题", "它里面没有记忆单元") == "否定"
+    assert polarity.contradiction("使用一个大型模型（教师模型）训练一个较小模型（学生模型）", "整个过程不涉及教师模型") == "否定"
+    assert polarity.contradiction("从而在处理长序列时避免了梯度消失问题", "因此比 RNN 更容易出现梯度消失") == "否定"
+    # the denied words are not the point's claim: a negation word alone never contradicts
+    assert polarity.contradiction("其基本思想是在每次训练迭代时，随机地丢弃一部分神经元", "训练中随机让部分神经元不工作") is None
+    assert polarity.contradiction("反向传播时只对没有被丢弃的神经元进行梯度更新", "被关掉的那些神经元不参与这一轮的参数更新") is None
+    assert polarity.contradiction("它允许多个参与者在保持数据本地化的同时协同训练一个共享模型", "各方的数据都不出本地") is None
+    assert polarity.contradiction("L2正则化：但不会像L1正则化那样使参数变为0", "L2 只会让所有权重变小") is None
+
+
+def test_flips_cancel_out_and_conditions_or_hedges_claim_nothing():
+    point = "基本原理：Dropout是一种在神经网络训练过程中使用的正则化技术，其基本思想是在每次训练迭代时，随机地丢弃一部分神经元"
+    assert polarity.contradiction("其基本思想是在每次训练迭代时，随机地丢弃一部分神经元", "到了推理阶段就不再丢弃了", point) is None
+    assert polarity.contradiction("测试阶段执行过程：而是将所有神经元都保留", "测试的时候一个神经元都不再丢弃") is None
+    assert polarity.contradiction("从而在处理长序列时避免了梯度消失问题", "这样梯度在长序列上不容易消失") is None
+    assert polarity.contradiction("梯度裁剪：这是一种简单有效的缓解梯度爆炸的方法", "遇到梯度爆炸就用梯度裁剪") is None
     assert polarity.contradiction("但如果它们不重要", "L1 会把一部分权重直接压成 0") is None          # a condition
-    assert polarity.contradiction("构建一个额外的网络来检测对抗样本", "先判断它是不是对抗样本") is None   # a question form
     assert polarity.contradiction("计算FLOPs的工具有torchstat", "具体怎么算我记不太清了") is None
+    assert polarity.contradiction("测试阶段执行过程：在测试阶段，通常不会进行dropout操作", "训练阶段") is None   # a name
     assert polarity.is_hedge("其他的暂时想不太起来了")
 
 
-def test_swaps_need_one_named_sibling():
-    assert polarity.swapped({"l1正则化"}, {"l2正则化"}) == "混淆：l1正则化→l2正则化"
-    assert polarity.swapped({"l1正则化"}, {"l1正则化"}) is None
-    assert polarity.swapped({"l1正则化"}, {"l1正则化", "l2正则化"}) is None
+def test_a_swapped_term_in_another_claim_is_unrelated():
+    ref = "编码器：将输入序列编码为一个固定长度的向量"
+    assert polarity.judge(ref, "解码器拿这个向量当作初始状态") == ("unrelated", None)
+    assert polarity.judge(ref, "编码器把整个输入序列压缩成固定长度的向量")[0] == "agrees"
 
 
-def test_prevention_verbs_agree_with_negation():
-    assert polarity.contradiction("从而在处理长序列时避免了梯度消失问题", "这样长序列里梯度不容易消失") is None
-    assert polarity.contradiction("从而在处理长序列时避免了梯度消失问题", "所以比 RNN 更容易梯度消失").startswith("反义")
+def test_across_languages_a_denial_only_counts_for_the_parity():
+    ref = "其基本思想是在每次训练迭代时，随机地丢弃一部分神经元"
+    assert polarity.contradiction(ref, "nothing is dropped at test time") is None
+    assert not polarity.same_language(ref, "nothing is dropped at test time")
+    assert polarity.same_language(ref, "FLOPs 和 FLOPS 其实是一回事")
 
 
-def test_teacher_student_order_and_claiming_labels():
-    ref = "模型蒸馏是一种将大模型的知识迁移到小模型的方法"
-    assert polarity.contradiction(ref, "蒸馏是把小模型的知识迁移到大模型上").startswith("顺序")
-    assert polarity.contradiction(ref, "就是把大模型的知识迁移给小模型") is None
-    assert polarity.contradiction(ref, "让一个小模型去拟合它的输出，小模型就能逼近大模型的效果") is None
+def test_siblings_and_claiming_labels():
+    import re
+
+    sib = {"模型剪枝": re.compile("模型剪枝|剪枝"), "量化": re.compile("量化")}
+    ref = "模型剪枝：通过移除权重较小的神经元或连接"
+    assert polarity.sibling_flip(ref, "量化就是移除权重较小的连接", sib) == "模型剪枝→量化"
+    assert polarity.contradiction(ref, "量化就是移除权重较小的连接", "", sib) == "混淆：模型剪枝→量化"
     assert polarity.claims_something("减少标注成本") and not polarity.claims_something("模型剪枝")
