@@ -35,7 +35,7 @@ from ingest.settings import Settings
 from rag import aspects
 from rag.chain import answer_chain, condense_chain, source_label
 from rag.citations import CitationStream, attribute
-from rag.conversation import Resolution, Turn, carry_topic, resolve
+from rag.followup import Resolution, Turn, carry_topic, resolve
 from rag.llm import check_llm_settings, describe_failure, make_chat_model, stream_with_deadline
 from rag.prompts import ContextItem, format_context
 from rag.retrieve import Hit, SearchResult, Searcher, check_query
