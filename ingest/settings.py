@@ -57,11 +57,13 @@ class Settings:
     # interview
     max_answer_chars: int = 4_000
     profile: str = "default"
+    max_profile_chars: int = 64    # characters of a profile name (stored on every row of the history)
     # ui
     language: str = "zh"
     upload_max_mb: int = 20
     auth_user: str = ""
     auth_password_env: str = "QBANK_PASSWORD"
+    tmp_max_age_s: float = 3600    # files under $QBANK_HOME/tmp (reports, received uploads) older than this are removed
     ui_concurrency: int = 8        # app events run at once (the rest queue); 20+ chat sessions share them
     login_max_failures: int = 5    # failed logins one address may make within login_window_s ...
     login_global_max_failures: int = 50   # ... and all addresses together; then logins wait (429, "try again in N s")

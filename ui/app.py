@@ -105,8 +105,12 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: 
         auth: ``(user, password)`` to require a login, or None.
         block: wait until the server stops (False returns once it is up, for tests).
     """
+    from ui.tmpfiles import start_janitor, use_home_tmp
+
+    start_janitor(use_home_tmp(settings.home), settings.tmp_max_age_s)   # reports, received uploads: cleaned
     services = Services(settings)
     services.warm_up()
+    services.store.max_profile_chars = settings.max_profile_chars
     demo = build_app(settings, services)
     demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=256)
     app_kwargs = {}

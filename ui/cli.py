@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    _home_tmp()
     if args.command != "ingest":
         # One BLAS thread for queries: their matrix products are small, and on a busy machine BLAS
         # threads waiting for each other made a search 10x slower (bench/). Ingest uses processes.
@@ -197,6 +198,17 @@ def main(argv: list[str] | None = None) -> int:
                   f"move it aside to start a new history", file=sys.stderr)
             return 2
         raise
+
+
+def _home_tmp() -> None:
+    """Temporary files of this command (and of Gradio, and of worker processes) under ``$QBANK_HOME/tmp``."""
+    try:
+        from ingest.settings import Settings
+        from ui.tmpfiles import use_home_tmp
+
+        use_home_tmp(Settings.load().home)
+    except Exception:  # noqa: BLE001 - a bad config or a read-only home is reported by the command itself
+        pass
 
 
 if __name__ == "__main__":

@@ -113,7 +113,8 @@ def cmd_interview(args) -> int:
 
     settings = _settings(args)
     profile = args.profile or settings.profile
-    store = HistoryStore(settings.db_path)
+    store = HistoryStore(settings.db_path, max_profile_chars=settings.max_profile_chars)
+    store.check_profile(profile)
     zh = settings.language == "zh"
     if args.stats:
         return _stats(store, profile, zh)

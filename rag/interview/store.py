@@ -22,6 +22,7 @@ from pathlib import Path
 from rag.interview.schedule import Card, review
 
 SCHEMA_VERSION = 1
+MAX_PROFILE_CHARS = 64   # default of the setting max_profile_chars: a profile name is stored on every row
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cards (
@@ -64,9 +65,11 @@ class HistoryStore:
         clock: returns "now" (inject a fake clock to simulate days in tests).
     """
 
-    def __init__(self, path: Path, clock: Callable[[], datetime] | None = None):
+    def __init__(self, path: Path, clock: Callable[[], datetime] | None = None,
+                 max_profile_chars: int = MAX_PROFILE_CHARS):
         self.path = Path(path)
         self.clock = clock or datetime.now
+        self.max_profile_chars = max_profile_chars
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._db() as conn:
             conn.executescript(_SCHEMA)
@@ -108,6 +111,7 @@ class HistoryStore:
     def record(self, profile: str, item_id: str, score: int, answer: str, grade: dict, *, topic: str = "",
                doc: str = "", session_id: str | None = None) -> Card:
         """Store a graded answer and move the question's card on (one transaction). Returns the new card."""
+        self.check_profile(profile)
         now = self.clock()
         with self._db() as conn:
             row = conn.execute("SELECT * FROM cards WHERE profile=? AND item_id=?", (profile, item_id)).fetchone()
@@ -128,7 +132,15 @@ class HistoryStore:
                  card.last_score, card.last_review.isoformat(), topic, doc))
         return card
 
+    def check_profile(self, profile: str) -> str:
+        """``profile``, or a ValueError when its name is longer than ``max_profile_chars``."""
+        if len(profile) > self.max_profile_chars:
+            raise ValueError(f"profile name is {len(profile):,} characters, over the limit of {self.max_profile_chars} "
+                             f"(setting max_profile_chars); choose a shorter name")
+        return profile
+
     def save_session(self, session_id: str, profile: str, state: dict, finished: bool = False) -> None:
+        self.check_profile(profile)
         now = self.clock().isoformat(timespec="seconds")
         with self._db() as conn:
             conn.execute(
