@@ -405,10 +405,16 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         _clean_cache(cache)
         bar = _bar(sum(len(p[1]) for p in plan), show)
         # a forced layout segments differently: its own cache entry (auto keeps the plain key)
-        paths = [cache / f"{doc.sha256}-{SEGMENTER_VERSION}{_layout_key(report.splits[doc.path].forced)}.npy"
+        # (and texts cut at another embed_max_chars than the default are other texts: their own entry too)
+        pieces = "" if settings.embed_max_chars == Settings.embed_max_chars else f"-e{settings.embed_max_chars}"
+        paths = [cache / f"{doc.sha256}-{SEGMENTER_VERSION}{_layout_key(report.splits[doc.path].forced)}{pieces}.npy"
                  for doc, _, _ in plan]
-        cached = [None if rebuild else _cached_vectors(path, (len(texts), embedder.dim))
-                  for path, (_, texts, _) in zip(paths, plan)]
+        cached = []
+        for path, (doc, texts, _) in zip(paths, plan):
+            vecs, problem = (None, "") if rebuild else _cached_vectors(path, (len(texts), embedder.dim))
+            if problem:   # a damaged cache file is never used: its vectors are embedded again, and the user told
+                report.warnings.append((doc.file, f"its cached vectors ({path.name}) are {problem}; re-embedded"))
+            cached.append(vecs)
         # each distinct text is embedded once, however many banks repeat it, while the keyword index is built
         pending = start_embedding(embedder, [texts for _, texts, _ in plan], cached, settings.embed_batch_size,
                                   bar.update if bar is not None else None,
@@ -425,9 +431,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         report.reused = sum(len(texts) for _, texts, _ in plan) - report.embedded
         for path, vecs, was_cached, (_, _, owners) in zip(paths, per_file, cached, plan):
             if was_cached is None:
-                tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.npy")
-                np.save(tmp, vecs)
-                os.replace(tmp, path)
+                _save_vectors(path, vecs)
             rows.append(np.asarray(owners, dtype=np.int32))
         del per_file, cached
         if bar is not None:
@@ -497,18 +501,77 @@ def _under(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _cached_vectors(path: Path, shape: tuple[int, int]) -> np.ndarray | None:
-    """Vectors cached for a file, or None when missing, damaged or of another shape."""
+def _cached_vectors(path: Path, shape: tuple[int, int]) -> tuple[np.ndarray | None, str]:
+    """Vectors cached for a file, or None; and what was wrong with the cache file ("" when nothing was).
+
+    Each cache file has a CRC-32 beside it (``<name>.crc32``), checked before the vectors are used: a file
+    damaged in place (bytes flipped or zeroed, still the right shape) gave silently wrong search results.
+    A file of another shape is stale (other texts), not damaged. A file cached before checksums were
+    written is checked for finite values and gets its checksum now.
+    """
+    import io
+
     try:
-        vecs = np.load(path)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, ""
+    except OSError as exc:
+        return None, f"unreadable ({exc.strerror or exc})"
+    sidecar = path.with_name(path.name + ".crc32")
+    try:
+        expected = sidecar.read_text(encoding="ascii").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        expected = None
+    except OSError:
+        expected = None
+    if expected is not None and expected != _crc32(data):
+        return None, "damaged (checksum mismatch)"
+    try:
+        vecs = np.load(io.BytesIO(data))
     except (OSError, ValueError, EOFError):
-        return None
-    return vecs if vecs.shape == shape else None
+        return None, "damaged (not a readable array)"
+    if vecs.shape != shape:
+        return None, ""
+    if expected is None:
+        if not np.isfinite(vecs).all():
+            return None, "damaged (not finite numbers)"
+        try:
+            _write_atomic(sidecar, _crc32(data).encode("ascii"))
+        except OSError:
+            pass        # checked next time instead
+    return vecs, ""
+
+
+def _crc32(data: bytes) -> str:
+    import zlib
+
+    return f"crc32:{zlib.crc32(data):08x}"
+
+
+def _save_vectors(path: Path, vecs: np.ndarray) -> None:
+    """Cache a file's vectors with their checksum (each written to a temp name and renamed into place)."""
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, vecs)
+    data = buf.getvalue()
+    _write_atomic(path.with_name(path.name + ".crc32"), _crc32(data).encode("ascii"))
+    _write_atomic(path, data)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}{path.suffix}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _clean_cache(cache: Path) -> None:
     """Remove temp files left by an ingest that was killed while writing the cache."""
-    for tmp in cache.glob("*.tmp*.npy"):
+    for tmp in [*cache.glob("*.tmp*.npy"), *cache.glob("*.tmp*.crc32")]:
         pid = tmp.stem.rsplit(".tmp", 1)[-1]
         if pid.isdigit() and not store._alive(int(pid)):
             tmp.unlink(missing_ok=True)
