@@ -201,12 +201,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _home_tmp() -> None:
-    """Temporary files of this command (and of Gradio, and of worker processes) under ``$QBANK_HOME/tmp``."""
+    """Temporary files of this command (and of Gradio, and of worker processes) under ``$QBANK_HOME/tmp``.
+
+    Only when the home exists: a command that only reads (``--dry-run``) or stops at a bad argument must not
+    create one. ``qbank serve`` (ui/app.py) makes its own home's tmp folder in any case.
+    """
     try:
         from ingest.settings import Settings
         from ui.tmpfiles import use_home_tmp
 
-        use_home_tmp(Settings.load().home)
+        home = Settings.load().home
+        if home.is_dir():
+            use_home_tmp(home)
     except Exception:  # noqa: BLE001 - a bad config or a read-only home is reported by the command itself
         pass
 
