@@ -149,14 +149,20 @@ _BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
 def decode_text(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
     """Decode bank text: a BOM (UTF-8/16/32), else UTF-8, else GB18030/GBK, else a detected encoding.
 
-    GB18030 decodes almost any byte string, so it is taken first only when the result is
-    mostly common Chinese; otherwise charset-normalizer's guess wins (Big5, Shift-JIS, cp1252…).
+    Decoding is strict: no byte is silently replaced. A UTF-8 BOM in front of bytes that are not UTF-8
+    (GBK saved by a tool that added the BOM) is detected again without it. Text that is UTF-8 except for
+    a few bytes is refused, naming the first one (only a last character cut in half is dropped). GB18030
+    decodes almost any byte string, so it is taken first only when the result is mostly common Chinese;
+    otherwise charset-normalizer's guess wins (Big5, Shift-JIS, cp1252…).
 
     Raises:
-        LoadError: for binary content or text in no recognisable encoding.
+        LoadError: for binary content, damaged UTF-8, or text in no recognisable encoding.
     """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            return _decode_without_bom(data[3:], path, after_bom=True)
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
@@ -164,18 +170,30 @@ def decode_text(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
             except UnicodeDecodeError as exc:
                 raise LoadError(path, f"text starts with a {codec.upper()} byte-order mark but is not valid "
                                       f"{codec.upper()} (byte {exc.start}); save it again as UTF-8") from None
-    utf16 = _bomless_utf16(data)
+    return _decode_without_bom(data, path)
+
+
+def _decode_without_bom(data: bytes, path: str | Path, after_bom: bool = False) -> tuple[str, str]:
+    utf16 = None if after_bom else _bomless_utf16(data)
     if utf16:
         return utf16
     if b"\x00" in data[:65536]:
         raise LoadError(path, "looks like a binary file (NUL bytes), not text")
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="replace")
-        broken = text.count("\ufffd") - data.count("\ufffd".encode())
-        if broken <= max(1, len(text) // 1000):   # UTF-8 with a stray bad byte (e.g. cut mid-character)
-            return text, "utf-8"
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    for cut in (1, 2, 3):     # a file cut in the middle of its last character: that character is dropped
+        if first >= len(data) - cut:
+            try:
+                return data[:-cut].decode("utf-8"), "utf-8"
+            except UnicodeDecodeError:
+                pass
+    invalid = _invalid_utf8_bytes(data)
+    if invalid <= max(1, len(data) // 1000):     # UTF-8 with a few damaged bytes: name them, never replace them
+        line = data[:first].count(b"\n") + 1
+        raise LoadError(path, f"text is UTF-8 except for {invalid} invalid byte sequence(s), the first on line {line} "
+                              f"(byte {first}); fix {'it' if invalid == 1 else 'them'} or save the file again as UTF-8")
     gb = _try_decode(data, "gb18030")
     if gb is not None and _plausible(gb) and _common_chinese(gb) >= 0.6:
         return gb, "gb18030"
@@ -186,8 +204,16 @@ def decode_text(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
         return str(best), best.encoding
     if gb is not None and _plausible(gb):
         return gb, "gb18030"
+    if after_bom:
+        raise LoadError(path, "text starts with a UTF-8 byte-order mark but is not UTF-8 (byte "
+                              f"{first + 3}), and no other encoding fits; save it again as UTF-8")
     raise LoadError(path, "text is in an unknown encoding (not UTF-8, UTF-16, GBK/GB18030 or any encoding "
                           "charset-normalizer recognises); save it as UTF-8")
+
+
+def _invalid_utf8_bytes(data: bytes) -> int:
+    """How many invalid UTF-8 sequences ``data`` holds (counted on a throw-away decoding; no text kept has any)."""
+    return data.decode("utf-8", errors="replace").count("\ufffd") - data.count("\ufffd".encode())
 
 
 def _try_decode(data: bytes, codec: str) -> str | None:

@@ -289,3 +289,37 @@ def test_an_unchanged_file_is_never_parsed_twice(tiny, tmp_path, monkeypatch):
         entry.write_bytes(entry.read_bytes()[:-3] + b"xx}")
     third = ingest(tiny, progress=False)
     assert third.items == second.items and len(calls) == 6
+
+
+# -- 13. strict decoding ------------------------------------------------------------------------------
+
+def test_gbk_behind_a_utf8_bom_is_detected_again_never_replaced(tiny, tmp_path):
+    from ingest.pipeline import ingest
+
+    path = hostile.gbk_behind_utf8_bom(tmp_path / "gbk_bom.md")
+    doc = load(path)
+    text = "\n".join(doc.lines)
+    assert "\ufffd" not in text and "什么是过拟合？" in text and doc.encoding == "gb18030"
+    report = ingest(tiny, [path], progress=False)
+    questions = [it.question for split in report.splits.values() for it in split.items if it.file == "gbk_bom.md"]
+    assert questions == ["什么是过拟合？", "什么是欠拟合？"]
+
+
+def test_bytes_behind_a_utf8_bom_that_fit_no_encoding_are_refused(tmp_path):
+    path = tmp_path / "junk.md"
+    path.write_bytes(b"\xef\xbb\xbf" + bytes(range(128, 256)) * 40)
+    with pytest.raises(LoadError, match=r"junk\.md: text starts with a UTF-8 byte-order mark but is not UTF-8"):
+        load(path)
+
+
+def test_utf8_with_a_damaged_byte_is_refused_naming_the_line(tmp_path):
+    path = tmp_path / "stray.md"
+    good = hostile.GOOD_QA.encode("utf-8")
+    at = good.index("模型".encode("utf-8"))           # the start of line 3
+    path.write_bytes(good[:at] + b"\xff" + good[at:] * 3)
+    with pytest.raises(LoadError, match=r"stray\.md: text is UTF-8 except for 1 invalid byte sequence\(s\), "
+                                        r"the first on line 3"):
+        load(path)
+    cut = tmp_path / "cut.md"            # cut in the middle of its last character: that character goes
+    cut.write_bytes(good + "题".encode("utf-8")[:2])
+    assert "\ufffd" not in "\n".join(load(cut).lines)
