@@ -323,3 +323,22 @@ def test_utf8_with_a_damaged_byte_is_refused_naming_the_line(tmp_path):
     cut = tmp_path / "cut.md"            # cut in the middle of its last character: that character goes
     cut.write_bytes(good + "题".encode("utf-8")[:2])
     assert "\ufffd" not in "\n".join(load(cut).lines)
+
+
+# -- 14. six-digit question numbers --------------------------------------------------------------------
+
+@pytest.mark.parametrize("style", ["## {n}. {q}", "{n}. {q}", "{n}、{q}", "**{n}. {q}**"])
+def test_question_100000_is_its_own_item(tmp_path, style):
+    from ingest.pipeline import make_items
+
+    lines = ["# 大题库", ""]
+    for n, q in ((99_998, "什么是过拟合？"), (99_999, "什么是欠拟合？"), (100_000, "什么是梯度消失？"),
+                 (100_001, "什么是梯度爆炸？")):
+        lines += [style.format(n=n, q=q), "", f"这是第 {n} 题的答案，说明{q[2:-1]}的原因和对策。", ""]
+    path = tmp_path / "big.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    items = make_items(load(path), "big")
+    by_number = {it.number: it for it in items if it.kind == "qa"}
+    assert sorted(by_number) == [99_998, 99_999, 100_000, 100_001], [(it.number, it.question) for it in items]
+    assert by_number[100_000].question == "什么是梯度消失？"
+    assert "100000" not in by_number[99_999].answer
