@@ -95,7 +95,7 @@ class Analyzer:
 
             import jieba
 
-            jieba.setLogLevel(logging.WARNING)
+            jieba.setLogLevel(logging.CRITICAL)   # its own dictionary cache failing to save (a full disk) is no error of ours
             snapshot = self._snapshot_path()
             if not _load_jieba(self._jieba, snapshot):
                 if USERDICT.exists():

@@ -350,7 +350,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                 docs.append(load_one(f, limits, parsed))
             except LoadError as exc:
                 report.errors.append((exc.path if exc.path else str(f), exc.reason))
-        titles = _titles(files)
+        titles = _titles(files, report.warnings)
         taken: set[str] = set()
         items: list[QAItem] = []
         per_doc: list[tuple[SourceDoc, list[QAItem]]] = []
@@ -431,7 +431,10 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         report.reused = sum(len(texts) for _, texts, _ in plan) - report.embedded
         for path, vecs, was_cached, (_, _, owners) in zip(paths, per_file, cached, plan):
             if was_cached is None:
-                _save_vectors(path, vecs)
+                try:
+                    _save_vectors(path, vecs)
+                except OSError as exc:   # a full disk: the index below says so, this cache is only an optimisation
+                    report.warnings.append((path.name, f"could not cache the vectors ({exc.strerror or exc})"))
             rows.append(np.asarray(owners, dtype=np.int32))
         del per_file, cached
         if bar is not None:
@@ -610,15 +613,33 @@ def _harvested_glossary(items: list[QAItem]) -> Glossary:
     return g
 
 
-def _titles(files: list[Path]) -> dict[str, str]:
+def _titles(files: list[Path], warnings: list[tuple[str, str]] | None = None) -> dict[str, str]:
+    """Display titles from the ``titles.json`` beside the banks: ``{file name: title}``.
+
+    A file that is not such an object (``[1]``, ``{"t2.md": 5}``, broken JSON) is skipped, in whole or for
+    the entries that are not text, with a line in ``warnings``; it never stops an ingest.
+    """
     out: dict[str, str] = {}
-    for folder in {f.parent for f in files}:
+    for folder in sorted({f.parent for f in files}):
         meta = folder / TITLES_FILE
-        if meta.exists():
-            try:
-                out.update(json.loads(meta.read_text(encoding="utf-8")))
-            except ValueError:
-                pass
+        if not meta.exists():
+            continue
+        try:
+            data = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            if warnings is not None:
+                warnings.append((str(meta), f"ignored: not readable JSON ({type(exc).__name__}: {exc})"))
+            continue
+        if not isinstance(data, dict):
+            if warnings is not None:
+                warnings.append((str(meta), f"ignored: it must be an object {{\"file name\": \"title\"}}, "
+                                            f"not a {type(data).__name__}"))
+            continue
+        bad = sorted(str(k) for k, v in data.items() if not isinstance(v, str) or not v.strip())
+        if bad and warnings is not None:
+            warnings.append((str(meta), f"ignored the titles of {', '.join(bad[:3])}{' …' if len(bad) > 3 else ''}: "
+                                        f"each title must be text"))
+        out.update({k: " ".join(v.split())[:200] for k, v in data.items() if isinstance(v, str) and v.strip()})
     return out
 
 

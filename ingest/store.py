@@ -43,6 +43,39 @@ class IndexUnavailable(Exception):
     """The index is missing, corrupt, or was built with other settings."""
 
 
+class IndexWriteError(OSError):
+    """A new index version could not be written (disk full, read-only, ...); the previous one is unchanged."""
+
+
+def _write_failure(root: Path, exc: BaseException) -> IndexWriteError:
+    """One line saying what failed, that nothing was lost, and what to do."""
+    import errno as codes
+
+    number = getattr(exc, "errno", None)
+    text = " ".join(str(exc).split())
+    if isinstance(exc, RuntimeError):    # faiss: "... write error in <path>: 999955 != 1619968 (File too large)"
+        tail = text.rsplit("(", 1)[-1].rstrip(")") if text.endswith(")") else text[-120:]
+        number = {"No space left on device": codes.ENOSPC, "File too large": codes.EFBIG,
+                  "Disk quota exceeded": codes.EDQUOT, "Read-only file system": codes.EROFS,
+                  "Permission denied": codes.EACCES}.get(tail, number)
+        text = tail
+    elif isinstance(exc, OSError):
+        text = exc.strerror or text
+    if number in (codes.ENOSPC, codes.EFBIG, codes.EDQUOT):
+        what = f"the disk is full ({text})"
+        todo = "free some space"
+    elif number in (codes.EROFS, codes.EACCES, codes.EPERM):
+        what = f"it is not writable ({text})"
+        todo = f"make {root} writable (or set QBANK_HOME elsewhere)"
+    else:
+        what = f"{type(exc).__name__}: {text}"
+        todo = "fix that"
+    error = IndexWriteError(f"could not write the new index under {root}: {what}; the previous index is "
+                            f"unchanged and still answers; {todo} and run the ingest again")
+    error.errno = number
+    return error
+
+
 
 
 @dataclass
@@ -137,9 +170,12 @@ def write(root: Path, manifest: dict, items: list[QAItem], passages: list[Passag
     """
     import faiss
 
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f"tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = root / f"tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+    except OSError as exc:
+        raise _write_failure(root, exc) from None
     try:
         with open(tmp / "items.jsonl", "w", encoding="utf-8") as f:
             for it in items:
@@ -163,6 +199,9 @@ def write(root: Path, manifest: dict, items: list[QAItem], passages: list[Passag
             os.fsync(f.fileno())
         os.replace(pointer, root / "CURRENT")
         _fsync_dir(root)
+    except (OSError, RuntimeError) as exc:   # faiss reports a failed write as RuntimeError
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _write_failure(root, exc) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
