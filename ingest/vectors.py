@@ -170,7 +170,7 @@ def _in_workers(embedder, job: PendingVectors, workers: int, batch_size: int, st
     done = np.zeros(len(missing), dtype=bool)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_worker_init, initargs=(embedder.name,)) as pool:
+                                 initializer=_worker_init, initargs=(embedder.name, os.getpid())) as pool:
             job._pool = pool
             if job._cancel.is_set():
                 raise Cancelled("embedding cancelled")
@@ -199,15 +199,52 @@ def _in_workers(embedder, job: PendingVectors, workers: int, batch_size: int, st
 _WORKER_EMBEDDER = None
 
 
-def _worker_init(name: str) -> None:
+def _worker_init(name: str, parent: int | None = None) -> None:
     global _WORKER_EMBEDDER
     import signal
 
     from ingest.embed import load_embedder
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle: it stops the pool
-
+    if parent is not None:
+        die_with_parent(parent)
     _WORKER_EMBEDDER = load_embedder(name)
+
+
+WATCHDOG_SECONDS = 0.5
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` dies, however it dies (``kill -9`` included).
+
+    Linux's parent-death signal (``prctl(PR_SET_PDEATHSIG, SIGKILL)``) does it at once; a daemon thread that
+    checks every ``WATCHDOG_SECONDS`` whether this process was handed to another parent covers the rest
+    (other systems, a parent thread that exits first). Without it, a killed ``qbank ingest`` (or ``serve``
+    mid-upload) left its embedding workers, ~140 MB each, and the resource tracker running forever.
+    """
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)     # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:       # it died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        import time
+
+        while True:
+            time.sleep(WATCHDOG_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="qbank-parent-watchdog", daemon=True).start()
 
 
 def _worker_embed(texts: list[str]) -> np.ndarray:
