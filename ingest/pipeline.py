@@ -466,6 +466,8 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                                  "format": doc.fmt, "encoding": doc.encoding,
                                  "layout": report.splits[doc.path].layout, "forced": report.splits[doc.path].forced,
                                  "doubt": report.splits[doc.path].doubt} for doc, di in per_doc},
+            # files read and refused, by hash: `qbank serve` does not rebuild for them again until they change
+            "refused": _refused(files, report.errors),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         store.write(settings.index_root, manifest, items, passages, dense, np.concatenate(rows), refs, keyword)
@@ -483,6 +485,22 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         parsed.prune()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _refused(files: list[Path], errors: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """``{path: {"sha256", "reason"}}`` of the files found on disk that were refused in this ingest."""
+    import hashlib
+
+    listed = {str(f) for f in files}
+    out: dict[str, dict[str, str]] = {}
+    for name, reason in errors:
+        if name in listed and name not in out:
+            try:
+                digest = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+            except OSError:
+                continue
+            out[name] = {"sha256": digest, "reason": reason}
+    return out
 
 
 def _with_staged(files: list[Path], staged: dict[Path, Path]) -> list[Path]:

@@ -8,6 +8,7 @@ environment variable named by ``llm_api_key_env`` and are never stored here.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -18,6 +19,29 @@ BUNDLED_CORPUS = CHECKOUT / "data" / "corpus"
 DATA_DIR = CHECKOUT / "data"
 
 LLM_BACKENDS = ("none", "openai", "ollama", "local", "fake")
+LANGUAGES = ("zh", "en")
+
+# the range of every numeric setting (inclusive; None = unbounded); every float must also be finite
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "embed_batch_size": (1, None), "embed_workers": (0, 64), "top_k": (1, 100),
+    "weight_question": (0, 10), "weight_dense": (0, 1), "weight_coverage": (0, 1), "abstain_threshold": (0, 1),
+    "flat_index_max": (0, None), "max_query_chars": (1, None), "llm_timeout": (0, 3600),
+    "llm_temperature": (0, 2), "llm_max_tokens": (1, None), "max_answer_chars": (1, None),
+    "max_profile_chars": (1, 10_000), "upload_max_mb": (1, 1024), "ui_concurrency": (1, 256),
+    "tmp_max_age_s": (1, None), "login_max_failures": (1, None), "login_global_max_failures": (1, None),
+    "login_window_s": (0.001, None), "html_max_depth": (1, 600), "docx_max_unzipped_mb": (0.001, None),
+    "docx_max_xml_mb": (0.001, None), "docx_max_entries": (1, None), "max_file_chars": (1, None),
+    "parse_timeout": (0, None), "max_item_chars": (100, None), "embed_max_chars": (100, None),
+    "max_duplicate_links": (0, None),
+}
+
+
+class SettingError(ValueError):
+    """A setting whose value makes no sense; ``name`` is the field, the message says what is wrong."""
+
+    def __init__(self, name: str, message: str):
+        self.name = name
+        super().__init__(message)
 
 
 def default_home() -> Path:
@@ -81,14 +105,24 @@ class Settings:
     max_duplicate_links: int = 20  # word-for-word duplicates listed on each item (the group id is stored too)
 
     def __post_init__(self) -> None:
+        """Every value checked where it is made: a NaN threshold or a negative timeout never reaches the code."""
         if self.llm_backend not in LLM_BACKENDS:
-            raise ValueError(
-                f"llm_backend {self.llm_backend!r} is not supported; use one of {', '.join(LLM_BACKENDS)}."
-            )
-        if self.top_k < 1:
-            raise ValueError(f"top_k must be >= 1, got {self.top_k!r}.")
-        if not 0.0 <= self.weight_dense <= 1.0:
-            raise ValueError(f"weight_dense must be within [0, 1], got {self.weight_dense!r}.")
+            raise SettingError("llm_backend",
+                               f"llm_backend {self.llm_backend!r} is not supported; use one of {', '.join(LLM_BACKENDS)}.")
+        if self.language not in LANGUAGES:
+            raise SettingError("language", f"language must be one of {', '.join(LANGUAGES)}, got {self.language!r}.")
+        for name, (lo, hi) in RANGES.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise SettingError(name, f"{name} must be a number, got {value!r}.")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise SettingError(name, f"{name} must be a finite number, got {value!r}.")
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                span = f"within [{lo:g}, {hi:g}]" if lo is not None and hi is not None else f">= {lo:g}"
+                raise SettingError(name, f"{name} must be {span}, got {value!r}.")
+        if not self.profile.strip() or len(self.profile) > self.max_profile_chars:
+            raise SettingError("profile", f"profile must be a name of 1 to {self.max_profile_chars} characters "
+                                          f"(setting max_profile_chars), got {len(self.profile)} characters.")
 
     # -- derived paths -------------------------------------------------
     @property
@@ -139,7 +173,22 @@ class Settings:
         if unknown:
             raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(fields)}")
         values["home"] = home
-        return cls(**{k: _coerce(fields[k], v) for k, v in values.items()})
+        env_names = {name for name in fields if name != "home" and f"QBANK_{name.upper()}" in os.environ}
+
+        def source(name: str) -> str:
+            """Where a value came from, as the user would look for it."""
+            if name in overrides and overrides[name] is not None:
+                return f"{name}={values[name]!r}"
+            if name in env_names:
+                return f"QBANK_{name.upper()}={os.environ[f'QBANK_{name.upper()}']}"
+            return f"{config}: {name} = {values.get(name)!r}"
+
+        try:
+            return cls(**{k: _coerce(fields[k], v) for k, v in values.items()})
+        except SettingError as exc:
+            if exc.name not in values:      # a default that depends on another value (profile, max_profile_chars)
+                raise
+            raise SettingError(exc.name, f"{source(exc.name)}: {exc}") from None
 
 
 def _coerce(f: dataclasses.Field, value):
@@ -161,5 +210,5 @@ def _coerce(f: dataclasses.Field, value):
                 return False
             raise ValueError(word)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"setting {f.name} must be {kind}, got {value!r}") from exc
+        raise SettingError(f.name, f"setting {f.name} must be {kind}, got {value!r}") from exc
     return value

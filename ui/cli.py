@@ -194,8 +194,12 @@ def main(argv: list[str] | None = None) -> int:
                 where = _settings(argparse.Namespace()).db_path
             except Exception:  # noqa: BLE001 - the message matters more than the path
                 where = "interview.sqlite3"
-            print(f"qbank: error: the interview history {where} cannot be read ({exc}); if it is damaged, "
-                  f"move it aside to start a new history", file=sys.stderr)
+            if "locked" in str(exc) or "busy" in str(exc):
+                print(f"qbank: error: the interview history {where} is busy ({exc}); another qbank is writing "
+                      f"it: try again in a moment", file=sys.stderr)
+            else:
+                print(f"qbank: error: the interview history {where} cannot be used ({exc}); if it is damaged "
+                      f"(qbank says so when it is), move it aside to start a new history", file=sys.stderr)
             return 2
         raise
 

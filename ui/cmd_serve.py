@@ -51,6 +51,8 @@ def stale_reason(settings) -> str | None:
     files, _ = find_files(sources(settings), settings.follow_symlinks)
     indexed = {path: meta.get("sha256") for path, meta in manifest.get("files", {}).items()}
     on_disk = {str(f): _sha256(f) for f in files}
+    refused = {path: meta.get("sha256") for path, meta in manifest.get("refused", {}).items()}
+    on_disk = {p: sha for p, sha in on_disk.items() if refused.get(p) != sha}   # refused as they are: nothing new
     added = sorted(set(on_disk) - set(indexed))
     changed = sorted(p for p in set(on_disk) & set(indexed) if on_disk[p] != indexed[p])
     removed = sorted(set(indexed) - set(on_disk))

@@ -82,8 +82,7 @@ class HistoryStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.DatabaseError as exc:
-            raise OSError(f"interview history {self.path} is unreadable ({exc}); move it aside to start a new "
-                          f"history") from None
+            raise self._failure(exc) from None
         conn.row_factory = sqlite3.Row
         return conn
 
@@ -99,10 +98,17 @@ class HistoryStore:
                 with conn:
                     yield conn
             except sqlite3.DatabaseError as exc:
-                if type(exc) is not sqlite3.DatabaseError:
+                if type(exc) is not sqlite3.DatabaseError and not _cannot_write(exc):
                     raise
-                raise OSError(f"interview history {self.path} is unreadable ({exc}); move it aside to start a new "
-                              f"history") from None
+                raise self._failure(exc) from None
+
+    def _failure(self, exc: sqlite3.DatabaseError) -> OSError:
+        """The error to show: a full disk or a read-only folder is not a damaged history."""
+        if _cannot_write(exc):
+            return OSError(f"interview history {self.path} could not be written ({exc}): the disk is full or "
+                           f"{self.path.parent} is read-only; the history itself is intact: free some space or make "
+                           f"the folder writable, then try again")
+        return OSError(f"interview history {self.path} is unreadable ({exc}); move it aside to start a new history")
 
     def today(self) -> date:
         return self.clock().date()
@@ -201,6 +207,13 @@ class HistoryStore:
         """SQLite's own integrity check (``ok`` when the file is sound)."""
         with self._db() as conn:
             return conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _cannot_write(exc: BaseException) -> bool:
+    """SQLite failed for lack of space or permission (SQLITE_FULL, SQLITE_READONLY, SQLITE_CANTOPEN, I/O errors)."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        k in text for k in ("disk is full", "readonly", "read-only", "unable to open", "disk i/o error"))
 
 
 def _card(row: sqlite3.Row) -> Card:
