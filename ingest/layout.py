@@ -24,6 +24,7 @@ All functions here are pure.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from ingest.markers import ANSWER_LABEL, DETAIL, HEADING, Marker, normalize, parse_line
@@ -285,11 +286,13 @@ def _spans(p: Proposal, n_lines: int, heads: list[tuple[int, int]] | None = None
     """``(start, end)`` (end exclusive) of each item: to the next start or break, or to a heading that closes it."""
     ends = sorted([m.line for m in p.starts] + list(p.breaks)) + [n_lines]
     out = []
+    head_lines = [i for i, _ in heads] if heads else []
     for m in sorted(p.starts, key=lambda m: m.line):
-        stop = next(e for e in ends if e > m.line)
+        stop = ends[bisect.bisect_right(ends, m.line)]
         if heads:
             closing = m.level if m.container[0] == "h" else 6
-            stop = next((i for i, lvl in heads if m.line < i < stop and lvl <= closing), stop)
+            window = heads[bisect.bisect_right(head_lines, m.line):bisect.bisect_left(head_lines, stop)]
+            stop = next((i for i, lvl in window if lvl <= closing), stop)
         out.append((m.line, stop))
     return out
 
@@ -345,7 +348,7 @@ def _drop_unanswered(lines, fenced, p: Proposal) -> Proposal:
     ends = sorted([m.line for m in p.starts] + list(p.breaks)) + [len(lines)]
     keep = []
     for m in p.starts:
-        nxt = next(e for e in ends if e > m.line)
+        nxt = ends[bisect.bisect_right(ends, m.line)]
         if _has_body(lines, fenced, m, nxt):
             keep.append(m)
         else:
@@ -390,8 +393,12 @@ def _again(lines, fenced, ms, toc_titles, labelled, best: Proposal) -> list[Mark
     heads = [(i, len(HEADING.match(line).group(1))) for i, line in enumerate(lines)
              if not fenced[i] and HEADING.match(line)]
     spans = _spans(best, len(lines), heads)
-    outside = [m for m in ms if not any(a <= m.line < b for a, b in spans)
-               and m.line not in best.breaks]
+    span_starts = [a for a, _ in spans]
+
+    def inside(line: int) -> bool:
+        k = bisect.bisect_right(span_starts, line) - 1
+        return k >= 0 and spans[k][0] <= line < spans[k][1]
+    outside = [m for m in ms if not inside(m.line) and m.line not in best.breaks]
     if len(outside) < MIN_RECURSIVE:
         return []
     props = _unnumbered(lines, fenced, outside, toc_titles, labelled, ASKS_RECURSIVE)

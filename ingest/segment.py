@@ -217,10 +217,12 @@ def _cut_items(lines: list[str], fenced: list[bool], starts: list[Marker], break
     first = min(start_lines)
     if any(line.strip() for line in lines[:first]):
         rest.extend(_sections(lines, fenced, 0, first - 1))
+    head_lines = [i for i, _ in heads]
     for m in sorted(starts, key=lambda m: m.line):
-        stop = next(e for e in ends if e > m.line) - 1
+        stop = ends[bisect.bisect_right(ends, m.line)] - 1
         closing = m.level if m.container[0] == "h" else group_level
-        cut = next((i - 1 for i, lvl in heads if m.line < i <= stop and lvl <= closing), stop)
+        k = bisect.bisect_right(head_lines, m.line)
+        cut = next((i - 1 for i, lvl in heads[k:bisect.bisect_right(head_lines, stop)] if lvl <= closing), stop)
         if cut < stop:
             rest.extend(_sections(lines, fenced, cut + 1, stop))
         end = _last_text_line(lines, m.line, cut)
@@ -228,7 +230,7 @@ def _cut_items(lines: list[str], fenced: list[bool], starts: list[Marker], break
         items.append(replace(item, section=titles(m)))
     for b in sorted(breaks):
         if b not in start_lines and b >= first:
-            stop = next(e for e in ends if e > b) - 1
+            stop = ends[bisect.bisect_right(ends, b)] - 1
             rest.extend(_sections(lines, fenced, b, stop))
     if any(m.scheme in ("none", "hier") for m in starts):
         # un-numbered questions, or hierarchical leaves (3.1.1, 3.2.1 …): count them 1, 2, 3 … in the document
