@@ -403,7 +403,7 @@ def _settle_indexed(settings: Settings, txn: Path) -> list[tuple[str, str]]:
     for path in sorted(txn.iterdir()) if txn.is_dir() else []:
         if path.is_file() and path.name != "txn.json" and not path.name.startswith("."):
             final = uploads / path.name
-            if indexed.get(str(final), {}).get("sha256") == _sha256(path):
+            if indexed.get(str(final), {}).get("sha256") == file_sha256(path):
                 uploads.mkdir(parents=True, exist_ok=True)
                 os.replace(path, final)
                 out.append((path.name, "indexed"))
@@ -514,7 +514,8 @@ def recover(settings: Settings) -> list[str]:
     return lines
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MB chunks (the manifest's per-file hash)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):

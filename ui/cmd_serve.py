@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+
 import ipaddress
 import os
 import sys
@@ -48,9 +48,11 @@ def stale_reason(settings) -> str | None:
                 f"v{manifest.get('segmenter_version')}, this one uses v{SEGMENTER_VERSION})")
     if manifest.get("glossary_digest") != Glossary.load().digest():
         return "data/glossary.tsv changed since the index was built"
+    from rag.uploads import file_sha256
+
     files, _ = find_files(sources(settings), settings.follow_symlinks)
     indexed = {path: meta.get("sha256") for path, meta in manifest.get("files", {}).items()}
-    on_disk = {str(f): _sha256(f) for f in files}
+    on_disk = {str(f): file_sha256(f) for f in files}
     refused = {path: meta.get("sha256") for path, meta in manifest.get("refused", {}).items()}
     on_disk = {p: sha for p, sha in on_disk.items() if refused.get(p) != sha}   # refused as they are: nothing new
     added = sorted(set(on_disk) - set(indexed))
@@ -66,14 +68,6 @@ def stale_reason(settings) -> str | None:
         return (f"the question markers chosen for {', '.join(Path(p).name for p in relaid[:3])}"
                 f"{' …' if len(relaid) > 3 else ''} changed since the index was built (layouts.json)")
     return None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def is_loopback(host: str) -> bool:
