@@ -94,7 +94,7 @@ def measure(home: Path, n_queries: int, hit1: bool, recall: bool, distinct: bool
     searcher.warm_up()
     out["load_s"] = time.perf_counter() - t
     index = searcher.index
-    out["index_type"] = index.manifest.get("index_type")
+    out["index_type"] = index.manifest.index_type
     out["vectors"] = int(index.dense.ntotal)
     queries = eval_queries()[:n_queries]
     p = percentiles(time_calls(lambda q: searcher.search(q), queries, WARMUP))
@@ -149,7 +149,7 @@ def ann_recall(index, searcher, queries: list[str]) -> float | None:
     from bench.ann import recall_at_k, vectors_of
     from ingest.embed import load_embedder
 
-    if index.manifest.get("index_type") == "flat":
+    if index.manifest.index_type == "flat":
         return None
     embedder = load_embedder(searcher.settings.embedding_model)
     q = np.vstack([embedder.embed_query(x) for x in queries])

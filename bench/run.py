@@ -65,8 +65,8 @@ def ingest(home: Path, banks: list[Path]) -> ChildRun:
 def size_row(name: str, home: Path, run: ChildRun, lat: dict, files: int) -> dict:
     from ingest import store
 
-    manifest = store.read_manifest(home / "index") or {}
-    items = int(manifest.get("items", 0))
+    manifest = store.read_manifest(home / "index")
+    items = manifest.items if manifest else 0
     folder = store.current(home / "index")
     distinct = lat.get("distinct_texts")
     return {
@@ -75,7 +75,7 @@ def size_row(name: str, home: Path, run: ChildRun, lat: dict, files: int) -> dic
         "items/s": f"{items / run.seconds:.0f}",
         "distinct texts": f"{distinct[0]:,} of {distinct[1]:,}" if distinct else "n/a",
         "index MB": f"{dir_mb(folder):.1f}" if folder else "n/a",
-        "ingest peak RSS MB": f"{run.peak_rss_mb:.0f}", "index": manifest.get("index_type", "?"),
+        "ingest peak RSS MB": f"{run.peak_rss_mb:.0f}", "index": manifest.index_type if manifest else "?",
         "recall@10": report.fmt(lat.get("recall_at_10"), 3) if lat.get("recall_at_10") is not None else "exact",
         "search p50/p95 ms": report.fmt_pair(lat.get("search_ms")), "ask p50/p95 ms": report.fmt_pair(lat.get("ask_ms")),
         "grade p50/p95 ms": report.fmt_pair(lat.get("grade_ms")), "query RSS MB": f"{lat['peak_rss_mb']:.0f}",
@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DOC, help="where to write the Markdown (default docs/benchmarks.md)")
     ap.add_argument("--workdir", type=Path, help="where to put banks and homes (default: a temp dir, removed after)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeats", type=int, default=3, help="cold starts timed per command (median)")
     args = ap.parse_args(argv)
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
     queries = min(args.queries, 60) if args.quick else args.queries
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     res = report.Results(command=command.strip(), machine=machine())
     try:
         if not args.no_corpus:
-            _corpus(res, work, queries)
+            _corpus(res, work, queries, max(1, args.repeats))
         for n in sizes:
             _size(res, work, n, queries, args)
     finally:
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _corpus(res: report.Results, work: Path, queries: int) -> None:
+def _corpus(res: report.Results, work: Path, queries: int, repeats: int = 3) -> None:
     home = work / "home-corpus"
     print("bundled corpus: cold ingest ...", file=sys.stderr)
     run = ingest(home, [])
@@ -206,7 +207,7 @@ def _corpus(res: report.Results, work: Path, queries: int) -> None:
         f"({r['passages_per_item']:.2f} passages and {r['sentences_per_item']:.2f} lead sentences per item, as in the corpus) "
         f"would ingest at about {os.cpu_count() / per_item:.0f} items/s, i.e. "
         f"{100_000 * per_item / os.cpu_count() / 60:.0f} min for 100k items.")
-    res.cold = cold_start(home)
+    res.cold = cold_start(home, repeats)
     print("bundled corpus: baseline ...", file=sys.stderr)
     base = baseline_row("bundled corpus", res.sizes[-1]["_items"], [BUNDLED_CORPUS], queries, hit1=True)
     res.baselines.append(base)

@@ -5,6 +5,7 @@ Gold files (one JSON object per bank, see ``data/eval/README.md``):
 - ``data/eval/segmentation_gold.jsonl``: 22 real banks in the shared folder (``--banks``, else
   ``$QBANK_SHARED_BANKS``, else ``<repo>/../shared/banks``); a bank that is absent is skipped.
 - ``data/eval/segmentation_heldout/gold.jsonl``: banks stored beside that file (optional).
+- ``data/eval/segmentation_heldout2/gold.jsonl``: a second such set, written later by another outsider (optional).
 
 A predicted question is the 1-based start line of every ``qa`` item of :func:`ingest.segment.segment`;
 it matches when the gold list has exactly that line. Totals are micro-averaged over files.
@@ -29,6 +30,7 @@ from ingest.settings import DATA_DIR
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = DATA_DIR / "eval" / "segmentation_gold.jsonl"
 HELDOUT_GOLD = DATA_DIR / "eval" / "segmentation_heldout" / "gold.jsonl"
+HELDOUT2_GOLD = DATA_DIR / "eval" / "segmentation_heldout2" / "gold.jsonl"   # a second outsider set, frozen 2026-12-02
 CORPUS = DATA_DIR / "corpus"
 CORPUS_EXPECTED = {"dl_basics_qa.txt": 33, "ai_product_design_qa.md": 30, "llm_principles_qa.md": 30,
                    "llm_industry_apps_qa.md": 50, "ai_tech_applications_qa.md": 30}
@@ -186,8 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     warnings: list[str] = []
     groups = [run_group("shared banks", GOLD, args.banks or default_banks(), args.split, warnings)]
-    if HELDOUT_GOLD.is_file():
-        groups.append(run_group("segmentation_heldout", HELDOUT_GOLD, HELDOUT_GOLD.parent, args.split, warnings))
+    for name, gold in (("segmentation_heldout", HELDOUT_GOLD), ("segmentation_heldout2", HELDOUT2_GOLD)):
+        if gold.is_file():
+            groups.append(run_group(name, gold, gold.parent, args.split, warnings))
     report = {"split": args.split, "groups": groups, "corpus": corpus_check(), "warnings": warnings}
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))

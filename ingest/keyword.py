@@ -18,20 +18,18 @@ from pathlib import Path
 import numpy as np
 
 from ingest.settings import DATA_DIR
+from ingest.text import stopwords
+from ingest.text.idf import bm25_idf
+from ingest.text.normalize import fold, nfkc
+from ingest.text.script import CJK, has_cjk
 
 GLOSSARY = DATA_DIR / "glossary.tsv"
 USERDICT = DATA_DIR / "jieba_userdict.txt"
-STOPWORDS = set(
-    "的 了 是 在 和 与 及 或 等 中 对 把 被 从 以 为 之 其 这 那 有 也 就 都 而 吗 呢 吧 啊 呀 么 个 一 一个 一下 一些 "
-    "什么 怎么 怎样 如何 为什么 为何 哪些 哪个 哪 多少 是否 能否 可以 可能 需要 应该 一般 通常 主要 简单 简要 简述 "
-    "请 请问 解释 介绍 说明 描述 说说 讲讲 讲 聊聊 谈谈 举例 例子 区别 问题 方法 概念 原理 作用 我 你 他 它 我们 你们 "
-    "a an the of to in on for and or is are was be what how why which does do can with about explain describe "
-    "between vs versus it its this that please".split()
-)
-_TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]", re.U)
+STOPWORDS = stopwords.load("keyword")   # data/stopwords/keyword.txt: changing it needs a re-ingest
+_TOKEN_OK = re.compile(rf"[\w{CJK}]", re.U)
 _QUESTION_PREFIX = re.compile(r"^(?:什么是|什么叫|请解释|请简述|请介绍|解释一下|解释|简要介绍一下|简要介绍|介绍一下|介绍|"
                               r"简述|描述|说明|如何理解|如何|怎么|为什么|关于|的)+")
-_PAREN_PAIR = re.compile(r"([\u4e00-\u9fff]{2,12})\s*[（(]\s*([A-Za-z][A-Za-z0-9 _\-.]{1,40}?)\s*[,，)）]")
+_PAREN_PAIR = re.compile(rf"([{CJK}]{{2,12}})\s*[（(]\s*([A-Za-z][A-Za-z0-9 _\-.]{{1,40}}?)\s*[,，)）]")
 
 
 @dataclass
@@ -74,7 +72,8 @@ class Glossary:
 
 
 class Analyzer:
-    """Text -> search tokens: lowercase, glossary phrases joined, jieba search-mode cut, aliases canonicalised."""
+    """Text -> search tokens: NFKC and lowercase (``ＢＥＲＴ`` is ``bert``), glossary phrases joined, jieba
+    search-mode cut, aliases canonicalised."""
 
     def __init__(self, glossary: Glossary | None = None):
         import jieba
@@ -101,9 +100,9 @@ class Analyzer:
                 if USERDICT.exists():
                     self._jieba.load_userdict(str(USERDICT))
                 for alias, canon in self.glossary.canon.items():
-                    if re.search(r"[\u4e00-\u9fff]", alias) and len(alias) <= 12:
+                    if has_cjk(alias) and len(alias) <= 12:
                         self._jieba.add_word(alias, freq=2000)
-                    if re.search(r"[\u4e00-\u9fff]", canon) and len(canon) <= 12:
+                    if has_cjk(canon) and len(canon) <= 12:
                         self._jieba.add_word(canon, freq=2000)
                 _save_jieba(self._jieba, snapshot)
             self._ready = True
@@ -126,7 +125,7 @@ class Analyzer:
     def tokens(self, text: str) -> list[str]:
         if not self._ready:
             self._init()
-        text = text.lower()
+        text = fold(text)
         if self._phrase_re is not None:
             text = self._phrase_re.sub(lambda m: " " + self.glossary.canon[m.group(0)].replace(" ", "_") + " ", text)
         out: list[str] = []
@@ -143,9 +142,11 @@ class Analyzer:
 
     def words(self, text: str) -> list[str]:
         """Accurate-mode jieba words of ``text`` (case kept), a glossary phrase such as ``batch
-        normalization`` as one word, whitespace and punctuation dropped; for query analysis."""
+        normalization`` as one word, whitespace and punctuation dropped; for query analysis. The text is
+        NFKC-normalised first, so a full-width ``ＬｏＲＡ`` is the word ``LoRA``."""
         if not self._ready:
             self._init()
+        text = nfkc(text)
         pieces: list[tuple[str, bool]] = []
         pos = 0
         if self._phrase_re is not None:
@@ -196,7 +197,7 @@ def _save_jieba(tokenizer, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-_PIECES = re.compile(r"[a-z0-9.+#]+|[\u4e00-\u9fff]+")
+_PIECES = re.compile(rf"[a-z0-9.+#]+|[{CJK}]+")
 
 
 class KeywordIndex:
@@ -253,7 +254,7 @@ class KeywordIndex:
             has[q_docs] = True
             has[_postings(self.a, t)] = True
             df = int(np.count_nonzero(has))
-            idf = float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+            idf = bm25_idf(n, df)
             total += idf
             in_q[q_docs] += idf
             in_any[has] += idf

@@ -25,12 +25,15 @@ All functions here are pure.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 from ingest.markers import ANSWER_LABEL, DETAIL, HEADING, Marker, normalize, parse_line
 
 # Tuned on the tune split of data/eval/segmentation_gold.jsonl (real banks) and the unit fixtures.
-ASKS_FOR_QA = 0.3          # share of a numbered family's titles that must ask for it to be Q&A, not notes
+ASKS_FOR_TREE = 0.3        # share of the leaves of a numbering tree (3.1.1 …) that must ask for them to be Q&A
+ASKS_FOR_FLAT = 0.5        # the same for a flat numbered run (## 1. … ## 2. …): the usual form of tutorial
+                           # chapters, so it needs more evidence (tune split: banks 0.67-1.0, notes 0.06-0.25)
 ASKS_UNNUMBERED = 0.5      # the same for an un-numbered family (headings, bold lines, list items)
 ASKS_RECURSIVE = 0.8       # ... for a family found again in the text left outside the items
 MIN_RECURSIVE = 3          # ... and how many questions it needs there
@@ -57,7 +60,15 @@ class Proposal:
     score: float
     breaks: set[int] = field(default_factory=set)   # lines that end an item without starting one
     numbered: bool = False
+    tree: bool = False              # the leaves of a hierarchical numbering (sections above them)
     asks: float = 0.0               # share of starts that ask (or carry a question label)
+
+    def notes(self, declared_bank: bool = False) -> bool:
+        """Numbered titles that mostly do not ask: chapters of notes, not questions.
+
+        A document whose own title says it is a question bank needs no more evidence for a flat run than for a tree.
+        """
+        return self.numbered and self.asks < (ASKS_FOR_TREE if self.tree or declared_bank else ASKS_FOR_FLAT)
 
     @property
     def rank(self) -> int:
@@ -208,6 +219,7 @@ def _flat(lines, fenced, ms: list[Marker], toc_titles, labelled) -> list[Proposa
             continue
         families.setdefault((m.container, m.bold, m.scheme), []).append((m, chapter))
     # headings without numbers count for chapters too
+    families.update(_across_levels(ms, families))
     out = []
     for (container, _bold, scheme), members in families.items():
         cands = [_Cand(m.line, m.path[-1], m.title, container, _quality(lines, m, toc_titles, labelled[m.line]), ch)
@@ -219,7 +231,37 @@ def _flat(lines, fenced, ms: list[Marker], toc_titles, labelled) -> list[Proposa
         starts = [by_line[c.line] for c in chain]
         lone = len(starts) == 1 and container[0] == "h" and starts[0].title.endswith(("？", "?"))
         if len(starts) >= 2 or lone:
+            if container == "h*":     # one run across heading levels: named by the level most of it is at
+                levels = [m.container for m in starts]
+                container = max(set(levels), key=levels.count)
             out.append(Proposal(_name(container), starts, score, numbered=True))
+    return out
+
+
+def _across_levels(ms: list[Marker], families: dict) -> dict:
+    """One numbering run may go on across heading levels (``### 2.`` under a part, ``#### 3.`` under a sub-topic).
+
+    For each numbering scheme used by headings of two or more levels, the union of those headings as one more
+    family (container ``h*``), its chapters counted above the highest of its levels; the chain search then
+    decides whether the numbers run on.
+    """
+    out = {}
+    groups: dict[tuple, list[Marker]] = {}
+    for (container, bold, scheme), members in families.items():
+        if container[0] == "h":
+            groups.setdefault((bold, scheme), []).extend(m for m, _ in members)
+    for (bold, scheme), members in groups.items():
+        if len({m.container for m in members}) < 2:
+            continue
+        top, lines = min(m.level for m in members), {m.line for m in members}
+        seen, merged = [0] * 8, []
+        for m in ms:
+            if m.container[0] != "h":
+                continue
+            if m.line in lines:
+                merged.append((m, sum(seen[1:top])))
+            seen[m.level] += 1
+        out[("h*", bold, scheme)] = merged
     return out
 
 
@@ -256,7 +298,7 @@ def _hier(lines, fenced, ms: list[Marker], toc_titles, labelled) -> list[Proposa
         counts: dict[str, int] = {}
         for n in leaves:
             counts[n.container] = counts.get(n.container, 0) + 1
-        out.append(Proposal(_name(max(counts, key=counts.get)), leaves, score, breaks, numbered=True))
+        out.append(Proposal(_name(max(counts, key=counts.get)), leaves, score, breaks, numbered=True, tree=True))
     return out
 
 
@@ -344,6 +386,24 @@ def _forced(name: str, lines, fenced, ms: list[Marker], toc_titles, labelled) ->
     return Proposal(name, members, float(len(members))) if members else None
 
 
+_BANK_TITLE = re.compile(r"面试|面经|题库|八股|考题|习题|问答|问题集|\binterview|\bquestions?\b|\bq\s*&\s*a\b|\bfaq\b", re.I)
+
+
+def declares_bank(lines: list[str], within: int = 12) -> bool:
+    """Whether the document's own title (its first heading, near the top) says it is a question bank.
+
+    >>> declares_bank(["# NLP 面试题", "", "## 1. BERT"]), declares_bank(["# LSTM 学习笔记", "## 1. 什么是LSTM"])
+    (True, False)
+    >>> declares_bank(["Some intro", "# Machine Learning Interview Questions"])
+    True
+    """
+    for line in lines[:within]:
+        m = HEADING.match(line)
+        if m:
+            return bool(_BANK_TITLE.search(m.group(2)))
+    return False
+
+
 def _drop_unanswered(lines, fenced, p: Proposal) -> Proposal:
     ends = sorted([m.line for m in p.starts] + list(p.breaks)) + [len(lines)]
     keep = []
@@ -373,8 +433,8 @@ def choose(lines: list[str], fenced: list[bool], toc_lines: set[int], toc_titles
         p = _forced(forced, lines, fenced, ms, toc_titles, labelled)
         return (forced, p.starts, p.breaks) if p and p.starts else ("sections", [], set())
     # numbered notes ("1.1 输入层", "1.2 卷积层") are sections, not questions: such a family is no candidate
-    props = [p for p in _proposals(lines, fenced, ms, toc_titles, labelled, ASKS_UNNUMBERED)
-             if not (p.numbered and p.asks < ASKS_FOR_QA)]
+    bank = declares_bank(lines)
+    props = [p for p in _proposals(lines, fenced, ms, toc_titles, labelled, ASKS_UNNUMBERED) if not p.notes(bank)]
     best = _pick(props, len(lines))
     if best is None:
         return "sections", [], set()

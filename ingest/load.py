@@ -15,14 +15,14 @@ from pathlib import Path
 
 from ingest.formats import FormatError, docx_lines, html_lines, pdf_lines, split_lines
 from ingest.items import SourceDoc
+from ingest.text.markdown import heading
+from ingest.text.normalize import strip_controls
+from ingest.text.script import is_cjk
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 SUFFIXES = TEXT_SUFFIXES | {".pdf", ".docx", ".html", ".htm"}
 MAX_BYTES = 50 * 1024 * 1024
 IGNORED_NAMES = {"titles.json"}   # display titles beside a bank, read by the pipeline
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
-# C0/C1 control characters but tab: a bank's ESC sequences must never reach the user's terminal
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,7 @@ def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
 def _textlike(text: str) -> float:
     """Share of characters that are printable ASCII, whitespace, CJK or CJK punctuation."""
     sample = text[:20000]
-    ok = sum(1 for ch in sample if " " <= ch <= "~" or ch in "\t\r\n" or "\u4e00" <= ch <= "\u9fff"
+    ok = sum(1 for ch in sample if " " <= ch <= "~" or ch in "\t\r\n" or is_cjk(ch)
              or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
     return ok / max(1, len(sample))
 
@@ -347,7 +347,7 @@ def _parse(data: bytes, path: Path, suffix: str, limits: Limits) -> dict:
     if chars > limits.max_file_chars:
         raise LoadError(path, f"text is {chars:,} characters, over the limit of {limits.max_file_chars:,} "
                               f"(setting max_file_chars); split the bank into smaller files")
-    lines = [_CONTROL.sub(" ", line) for line in lines]    # same length: offsets and line numbers hold
+    lines = [strip_controls(line) for line in lines]    # a bank's ESC sequences never reach a terminal; same length
     if not any(line.strip() for line in lines):
         hint = {".pdf": " (a scanned PDF needs OCR first)"}.get(suffix, " (only whitespace)" if fmt in ("md", "txt") else "")
         raise LoadError(path, "no text found in the file" + hint)
@@ -462,9 +462,9 @@ def doc_title(lines: list[str] | tuple[str, ...], fallback: str) -> str:
         if line.lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
             continue
-        m = None if in_fence else _HEADING.match(line)
+        m = None if in_fence else heading(line)
         if m:
-            text = m.group(2).strip("* ")
+            text = m[1].strip("* ")
             if (re.match(r"^(\d+|[一二三四五六七八九十]+)\s*[.、．]", text) or text in {"目录", "目 录", "Contents"}
                     or text.endswith(("：", ":"))):
                 continue

@@ -16,15 +16,22 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ingest.text.markdown import HEADING  # noqa: F401  (public here: layout and segment import it)
+
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_MAY_START = re.compile(r"^(?:[-*+_(（第QqA问答题一二三四五六七八九十百零两\d])")
+_MAY_START = re.compile(r"^(?:[-*+_(（第QqA问答题试练习一二三四五六七八九十百零两\d])")
 _LIST = re.compile(r"^([-*+])\s+(\S.*?)\s*$")
 NUMBERED = re.compile(
     r"^(?:第\s*)?(?P<open>[(（]\s*)?(?P<num>\d{1,6}|[一二三四五六七八九十百零两]{1,4})\s*"
     r"(?(open)[)）]|(?:[.．、](?![\d.．])|题[.、：:]?|[)）]))\s*(?P<text>\S.*?)\s*$")
 _HIER = re.compile(r"^(?P<path>\d{1,4}(?:[.．]\d{1,4}){1,5})[.．、]?(?=\s|[^\d.．%])\s*(?P<text>\S.*?)\s*$")
-_QNUM = re.compile(r"^(?:Q|问题?)\s*(?P<num>\d{1,6})\s*[:：.．、]\s*(?P<text>\S.*?)\s*$", re.I)
+# a label then a number then a separator: Q1： 问题2. 题目 3： 习题4、 Question 5: Problem 6. (never "题目 3 的…")
+_QNUM = re.compile(r"^(?:question|problem|exercise|task|试题|练习|习题|题目|问题|题|问|Q)\s*(?P<num>\d{1,6})\s*"
+                   r"[:：.．、]\s*(?P<text>\S.*?)\s*$", re.I)
+# inline HTML that wraps a question line in Markdown: <details><summary><b>3. …？</b></summary>, <h3>…</h3>, <p><strong>…
+_HTML_HEADING = re.compile(r"^\s*<h([1-6])[^>]*>(.*?)</h\1>\s*$", re.I)
+_HTML_BOLD = re.compile(r"</?(?:b|strong)\s*>", re.I)
+_HTML_WRAP = re.compile(r"</?(?:details|summary|p|div|span|font|center)(?:\s[^>]*)?>", re.I)
 _LINK_TAIL = re.compile(r"\s*(?:\[\[[^\]]*\]\([^)]*\)\]|\[[^\]]*\]\([^)]*\))\s*$")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _EMPH = re.compile(r"\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)|`")
@@ -160,6 +167,8 @@ def parse_line(line: str, index: int, next_line: str | None = None) -> Marker | 
     """The marker a line could be, or ``None`` for a line that cannot start a question."""
     if not line.strip():
         return None
+    if line.lstrip().startswith("<"):
+        line = _unwrap_html(line)
     heading = HEADING.match(line)
     if heading:
         container, body = f"h{len(heading.group(1))}", heading.group(2).strip()
@@ -191,7 +200,22 @@ def parse_line(line: str, index: int, next_line: str | None = None) -> Marker | 
     title = strip_decorations(title)
     if not title:
         return None
-    return Marker(index, container, bold, scheme, path, title, asks(title), indented)
+    # a question label (Q1： 题目 3： Problem 2.) says it is a question even when the title is an imperative task
+    return Marker(index, container, bold, scheme, path, title, scheme == "q" or asks(title), indented)
+
+
+def _unwrap_html(line: str) -> str:
+    """The Markdown a line of inline HTML stands for: ``<h3>x</h3>`` → ``### x``, ``<summary><b>x</b></summary>`` → ``**x**``.
+
+    >>> _unwrap_html("<details><summary><b>3. 什么是A？</b></summary>")
+    '**3. 什么是A？**'
+    >>> _unwrap_html("<h4>Q2: Why?</h4>"), _unwrap_html("</details>")
+    ('#### Q2: Why?', '')
+    """
+    m = _HTML_HEADING.match(line)
+    if m:
+        return "#" * int(m.group(1)) + " " + _HTML_WRAP.sub("", _HTML_BOLD.sub("", m.group(2))).strip()
+    return _HTML_BOLD.sub("**", _HTML_WRAP.sub("", line)).strip()
 
 
 def _numbering(body: str) -> tuple[str, tuple[int, ...], str]:

@@ -7,13 +7,11 @@ and a text that repeats (within or across banks) is embedded once (see ``ingest.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import sys
 import time
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,16 +19,21 @@ import numpy as np
 
 from ingest import layout_choices
 from ingest import store
+from ingest.index_store import open_store
 from ingest.embed import canonical_name, load_embedder
+from ingest.server_embed import is_server
+from ingest.filelock import file_lock
 from ingest.items import FileSplit, IngestReport, Passage, QAItem, SourceDoc
 from ingest.keypoints import key_points
 from ingest.keyword import Analyzer, Glossary, KeywordIndex
 from ingest.load import Limits, LoadError, ParseCache, find_files, load
+from ingest.manifest import FORMAT_VERSION, FileEntry, Manifest, RefusedFile
 from ingest.passages import lead_sentences, split_passages
 from ingest.segment import Segmentation, normalize, segment
 from ingest.settings import BUNDLED_CORPUS, Settings
+from ingest.text.slug import slug
 from ingest.topics import topic_of
-from ingest.vectors import default_workers, start_embedding
+from ingest.vectors import DenseBuild, default_workers, start_embedding
 
 def _stage_version(*modules: str) -> str:
     """A version that changes whenever the source of the stages that make items and embedded texts changes."""
@@ -44,7 +47,8 @@ def _stage_version(*modules: str) -> str:
 
 
 # segmentation, key points and passage splitting: any change to them invalidates the cache and the index
-SEGMENTER_VERSION = _stage_version("markers", "layout", "segment", "keypoints", "passages")
+SEGMENTER_VERSION = _stage_version("markers", "layout", "segment", "keypoints", "passages",
+                                   "text/script", "text/grams", "text/markdown", "text/normalize")
 TITLES_FILE = "titles.json"   # optional {file name: display title} beside a bank
 
 
@@ -71,15 +75,9 @@ def _save_sources(settings: Settings, paths: list[Path]) -> None:
     os.replace(tmp, settings.sources_file)
 
 
-@contextmanager
 def _lock(settings: Settings):
-    settings.home.mkdir(parents=True, exist_ok=True)
-    with open(settings.home / "ingest.lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    """Held for a whole ingest: one build of a home at a time."""
+    return file_lock(settings.home / "ingest.lock")
 
 
 def make_items(doc: SourceDoc, slug: str, layout: str | None = None) -> list[QAItem]:
@@ -239,14 +237,13 @@ def link_duplicates(items: list[QAItem], max_links: int = 20) -> list[QAItem]:
 
 
 def _slug(path: Path, taken: set[str]) -> str:
-    base = re.sub(r"[^\w\u4e00-\u9fff]+", "_", path.stem).strip("_") or "doc"
-    slug = base
-    if slug in taken:
+    base = chosen = slug(path.stem)
+    if chosen in taken:
         import hashlib
 
-        slug = f"{base}_{hashlib.sha1(str(path).encode()).hexdigest()[:6]}"
-    taken.add(slug)
-    return slug
+        chosen = f"{base}_{hashlib.sha1(str(path).encode()).hexdigest()[:6]}"
+    taken.add(chosen)
+    return chosen
 
 
 def embed_texts(item: QAItem, passages: list[Passage]) -> list[str]:
@@ -319,6 +316,10 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
     show = sys.stderr.isatty() if progress is None else progress
     requested = _expand_layouts(layouts)
     with _lock(settings):
+        target = open_store(settings)     # files under $QBANK_HOME/index, or the database (database_url)
+        target.check()                    # a database that is down fails now, not after the embedding
+        if is_server(settings.embedding_model):    # so does an embedding server (its first request)
+            load_embedder(settings.embedding_model, settings)
         chosen = {**layout_choices.load(settings), **requested}
         roots = sources(settings)
         new_roots: list[Path] = []
@@ -381,7 +382,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             return report
         items = link_duplicates(items, settings.max_duplicate_links)
         by_id = {it.id: it for it in items}
-        embedder = load_embedder(settings.embedding_model)
+        embedder = load_embedder(settings.embedding_model, settings)
         model = canonical_name(settings.embedding_model)
         cache = settings.cache_dir / "embeddings" / re.sub(r"[^\w.-]+", "_", model)
         cache.mkdir(parents=True, exist_ok=True)
@@ -416,61 +417,63 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                 report.warnings.append((doc.file, f"its cached vectors ({path.name}) are {problem}; re-embedded"))
             cached.append(vecs)
         # each distinct text is embedded once, however many banks repeat it, while the keyword index is built
-        pending = start_embedding(embedder, [texts for _, texts, _ in plan], cached, settings.embed_batch_size,
+        # an embedding server takes embed_concurrency requests of embed_batch_size texts at a time
+        chunk = settings.embed_batch_size * (settings.embed_concurrency if is_server(settings.embedding_model) else 1)
+        # one dense row per distinct text: banks repeat questions and answers, and each entry points at its row
+        first: dict[str, int] = {}
+        refs = np.fromiter((first.setdefault(t, len(first)) for _, texts, _ in plan for t in texts), dtype=np.int32,
+                           count=sum(len(texts) for _, texts, _ in plan))
+        del first
+        _, first_entry = np.unique(refs, return_index=True)
+        pending = start_embedding(embedder, [texts for _, texts, _ in plan], cached, chunk,
                                   bar.update if bar is not None else None,
                                   workers=settings.embed_workers or default_workers())
+        # the dense index is built as soon as the vectors are in, beside the keyword index (a database builds
+        # its HNSW graph in the server while this process tokenises)
+        building = DenseBuild(pending, first_entry, target.build_dense)
         try:
             analyzer = Analyzer(_harvested_glossary(items))
             keyword = KeywordIndex.build(
                 [analyzer.tokens(f"{it.question} {it.detail}") for it in items],
                 tokens_by_line(analyzer, [it.answer for it in items]))
             per_file, report.embedded = pending.result()     # views into pending.matrix, one row per text
+            dense = building.result()
         except BaseException:
             pending.cancel()    # Ctrl-C or an error: do not wait for the embedding to finish
+            building.cancel()
             raise
-        report.reused = sum(len(texts) for _, texts, _ in plan) - report.embedded
-        for path, vecs, was_cached, (_, _, owners) in zip(paths, per_file, cached, plan):
-            if was_cached is None:
-                try:
-                    _save_vectors(path, vecs)
-                except OSError as exc:   # a full disk: the index below says so, this cache is only an optimisation
-                    report.warnings.append((path.name, f"could not cache the vectors ({exc.strerror or exc})"))
-            rows.append(np.asarray(owners, dtype=np.int32))
-        del per_file, cached
-        if bar is not None:
-            bar.close()
-        base = Glossary.load()
-        base_glossary = base.canon   # load once: the harvested glossary is saved as a diff
-        # one dense row per distinct text: banks repeat questions and answers, and each entry points at its row
-        first: dict[str, int] = {}
-        refs = np.fromiter((first.setdefault(t, len(first)) for _, texts, _ in plan for t in texts), dtype=np.int32,
-                           count=pending.matrix.shape[0])
-        del first
-        _, first_entry = np.unique(refs, return_index=True)
-        all_vecs = pending.matrix[first_entry]
-        del pending, first_entry
-        dense = store.build_dense(all_vecs, settings.flat_index_max)
-        manifest = {
-            "format_version": store.FORMAT_VERSION,
-            "embedding_model": model,
-            "dim": int(embedder.dim),
-            "tokenizer": analyzer.name,
-            "segmenter_version": SEGMENTER_VERSION,
-            "index_type": store.index_type(dense),
-            "items": len(items),
-            "vectors": int(all_vecs.shape[0]),
-            "entries": int(len(refs)),
-            "glossary_digest": base.digest(),   # of data/glossary.tsv: `qbank serve` rebuilds when it changes
-            "glossary": {k: v for k, v in analyzer.glossary.canon.items() if k not in base_glossary},
-            "files": {doc.path: {"file": doc.file, "title": doc.title, "sha256": doc.sha256, "items": len(di),
-                                 "format": doc.fmt, "encoding": doc.encoding,
-                                 "layout": report.splits[doc.path].layout, "forced": report.splits[doc.path].forced,
-                                 "doubt": report.splits[doc.path].doubt} for doc, di in per_doc},
-            # files read and refused, by hash: `qbank serve` does not rebuild for them again until they change
-            "refused": _refused(files, report.errors),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
-        store.write(settings.index_root, manifest, items, passages, dense, np.concatenate(rows), refs, keyword)
+        try:
+            report.reused = sum(len(texts) for _, texts, _ in plan) - report.embedded
+            for path, vecs, was_cached, (_, _, owners) in zip(paths, per_file, cached, plan):
+                if was_cached is None:
+                    try:
+                        _save_vectors(path, vecs)
+                    except OSError as exc:   # a full disk: the index below says so, this cache is only an optimisation
+                        report.warnings.append((path.name, f"could not cache the vectors ({exc.strerror or exc})"))
+                rows.append(np.asarray(owners, dtype=np.int32))
+            del per_file, cached
+            if bar is not None:
+                bar.close()
+            base = Glossary.load()
+            base_glossary = base.canon   # load once: the harvested glossary is saved as a diff
+            n_vectors = len(first_entry)
+            del pending, first_entry, building
+            manifest = Manifest(
+                format_version=FORMAT_VERSION, embedding_model=model, dim=int(embedder.dim), tokenizer=analyzer.name,
+                segmenter_version=SEGMENTER_VERSION, index_type=target.index_type(dense), items=len(items),
+                vectors=n_vectors, entries=int(len(refs)),
+                glossary_digest=base.digest(),   # of data/glossary.tsv: `qbank serve` rebuilds when it changes
+                glossary={k: v for k, v in analyzer.glossary.canon.items() if k not in base_glossary},
+                files={doc.path: FileEntry(doc.file, doc.title, doc.sha256, len(di), doc.fmt, doc.encoding,
+                                           report.splits[doc.path].layout, report.splits[doc.path].forced,
+                                           report.splits[doc.path].doubt) for doc, di in per_doc},
+                # files read and refused, by hash: `qbank serve` does not rebuild for them again until they change
+                refused=_refused(files, report.errors),
+                created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+            target.write(manifest, items, passages, dense, np.concatenate(rows), refs, keyword)
+        except BaseException:
+            getattr(dense, "abort", lambda: None)()   # a database build still open: roll it back now
+            raise
         for final, copy in staged.items():   # an upload replaces the earlier file only now that the index holds it
             if str(final) in from_staging and str(final) in report.splits:
                 os.replace(copy, final)
@@ -487,19 +490,19 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
     return report
 
 
-def _refused(files: list[Path], errors: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
-    """``{path: {"sha256", "reason"}}`` of the files found on disk that were refused in this ingest."""
+def _refused(files: list[Path], errors: list[tuple[str, str]]) -> dict[str, RefusedFile]:
+    """The files found on disk that were refused in this ingest, by path."""
     import hashlib
 
     listed = {str(f) for f in files}
-    out: dict[str, dict[str, str]] = {}
+    out: dict[str, RefusedFile] = {}
     for name, reason in errors:
         if name in listed and name not in out:
             try:
                 digest = hashlib.sha256(Path(name).read_bytes()).hexdigest()
             except OSError:
                 continue
-            out[name] = {"sha256": digest, "reason": reason}
+            out[name] = RefusedFile(digest, reason)
     return out
 
 

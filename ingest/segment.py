@@ -26,8 +26,8 @@ from dataclasses import dataclass, replace
 from ingest.layout import TITLE_QUESTION_MAX_CHARS, choose
 from ingest.markers import (ANSWER_LABEL, CN_DIGITS, DETAIL, HEADING, NUMBERED, Marker,  # noqa: F401  (re-exported)
                             normalize, parse_line, parse_number, strip_decorations)
+from ingest.text.markdown import FENCE as _FENCE
 
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _TOC_HEAD = re.compile(r"^\s{0,3}(?:#{1,6}\s*)?\**\s*(目\s*录|contents|table of contents)\s*\**\s*[:：]?\s*$", re.I)
 _TOC_ENTRY = re.compile(r"^\s*(?:[-*+]\s+)?(?:\[(?P<link>[^\]]+)\]\([^)]*\)|(?P<text>\S.*?))\s*$")
 _Q_MARK = re.compile(

@@ -24,6 +24,7 @@ LANGUAGES = ("zh", "en")
 # the range of every numeric setting (inclusive; None = unbounded); every float must also be finite
 RANGES: dict[str, tuple[float | None, float | None]] = {
     "embed_batch_size": (1, None), "embed_workers": (0, 64), "top_k": (1, 100),
+    "embed_concurrency": (1, 64), "embed_retries": (0, 20), "embed_timeout": (0.001, 3600),
     "weight_question": (0, 10), "weight_dense": (0, 1), "weight_coverage": (0, 1), "abstain_threshold": (0, 1),
     "flat_index_max": (0, None), "max_query_chars": (1, None), "llm_timeout": (0, 3600),
     "llm_temperature": (0, 2), "llm_max_tokens": (1, None), "max_answer_chars": (1, None),
@@ -56,11 +57,17 @@ class Settings:
     """Every tunable of qbank. Frozen: derive a changed copy with :meth:`replace`."""
 
     home: Path = field(default_factory=default_home)
-    # embedding: "use-multilingual" (bundled, offline), or any sentence-transformers
-    # model name / local path (e.g. "BAAI/bge-small-zh-v1.5" in a warm HF cache).
+    # embedding: "use-multilingual" (bundled, offline), any sentence-transformers model name / local path
+    # (e.g. "BAAI/bge-small-zh-v1.5" in a warm HF cache), or an OpenAI-compatible /v1/embeddings server:
+    # "openai:<model>@<base_url>" (e.g. "openai:multilingual-e5-small-q4@http://127.0.0.1:8000/v1")
     embedding_model: str = "use-multilingual"
-    embed_batch_size: int = 64
+    embed_batch_size: int = 64     # texts per embed call (per request to a server)
     embed_workers: int = 0         # processes embedding a big ingest; 0 = one per core (max 4), 1 = in-process
+    embed_concurrency: int = 4     # requests in flight to an embedding server
+    embed_retries: int = 3         # extra attempts of a failed request (refused, timeout, 429, 5xx), with back-off
+    embed_timeout: float = 60.0    # seconds per request to an embedding server
+    embed_api_key_env: str = "QBANK_EMBED_API_KEY"   # env var holding the server's key (never stored here)
+    embed_input_type: bool = True  # send input_type query/passage (e5-style servers); false for servers refusing it
     # retrieval
     top_k: int = 5
     # retrieval weights and threshold: measured on the tuning half of data/eval (`qbank eval --tune`, README)
@@ -103,6 +110,8 @@ class Settings:
     embed_max_chars: int = 8_000   # characters per embedded text; a longer passage is embedded in pieces
     follow_symlinks: bool = False  # follow links in a bank folder to files outside it (qbank ingest --follow-symlinks)
     max_duplicate_links: int = 20  # word-for-word duplicates listed on each item (the group id is stored too)
+    # store: "" keeps the index under $QBANK_HOME/index; postgresql://user:pass@host/db puts it in PostgreSQL + pgvector
+    database_url: str = ""
 
     def __post_init__(self) -> None:
         """Every value checked where it is made: a NaN threshold or a negative timeout never reaches the code."""
@@ -120,6 +129,17 @@ class Settings:
             if (lo is not None and value < lo) or (hi is not None and value > hi):
                 span = f"within [{lo:g}, {hi:g}]" if lo is not None and hi is not None else f">= {lo:g}"
                 raise SettingError(name, f"{name} must be {span}, got {value!r}.")
+        if self.embedding_model.startswith("openai:"):
+            from ingest.server_embed import parse   # the one parser of the setting (it imports nothing of qbank)
+
+            try:
+                parse(self.embedding_model)
+            except ValueError as exc:
+                raise SettingError("embedding_model", str(exc)) from None
+        if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
+            raise SettingError("database_url", "database_url must be empty (files under $QBANK_HOME) or a "
+                                               "postgresql://user:password@host:port/dbname URL, got "
+                                               f"{self.database_url.split('://')[0]!r}://….")
         if not self.profile.strip() or len(self.profile) > self.max_profile_chars:
             raise SettingError("profile", f"profile must be a name of 1 to {self.max_profile_chars} characters "
                                           f"(setting max_profile_chars), got {len(self.profile)} characters.")

@@ -27,16 +27,17 @@ import shutil
 import time
 import uuid
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import Enum
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from ingest.items import Passage, QAItem
 from ingest.keyword import KeywordIndex
+from ingest.manifest import FORMAT_VERSION, REBUILD_HINT, Manifest  # noqa: F401  (FORMAT_VERSION, REBUILD_HINT: public here)
 
-FORMAT_VERSION = 2   # 2: dense rows hold distinct texts, dense_refs.npy maps entries to them
-REBUILD_HINT = "run `qbank ingest --rebuild` to rebuild it"
 
 
 class IndexUnavailable(Exception):
@@ -78,12 +79,29 @@ def _write_failure(root: Path, exc: BaseException) -> IndexWriteError:
 
 
 
+class DenseKind(str, Enum):
+    """What kind of dense index a version holds (``Manifest.index_type``), and so how to search it.
+
+    ``flat``: exact FAISS inner product (every vector scored); ``ivf``: approximate FAISS inverted
+    file; ``hnsw``: pgvector's HNSW in PostgreSQL (:class:`ingest.pg_dense.PgDense`, which computes
+    inner products in the database).
+    """
+
+    FLAT = "flat"
+    IVF = "ivf"
+    HNSW = "hnsw"
+
+
 @dataclass
 class Index:
-    """A loaded index: items, passages, the dense FAISS index and the keyword index."""
+    """A loaded index: items, passages, the dense FAISS index and the keyword index.
+
+    Every text embedded for an item is an *entry* (see the module docstring); the entry layout
+    (:attr:`entry_start`, :attr:`ref_order`, :attr:`ref_start`) maps positions, entries and dense rows.
+    """
 
     folder: Path
-    manifest: dict
+    manifest: Manifest
     items: list[QAItem]
     passages: list[Passage]
     dense: object               # faiss.Index
@@ -91,18 +109,53 @@ class Index:
     dense_refs: np.ndarray      # row in ``dense`` of each entry
     keyword: KeywordIndex
 
-    @property
+    @cached_property
+    def dense_kind(self) -> DenseKind:
+        """The dense index's kind, as the manifest records it (read from the index for a manifest without it)."""
+        return DenseKind(self.manifest.index_type or index_type(self.dense))
+
+    @cached_property
+    def entry_start(self) -> np.ndarray:
+        """The entries of item ``i`` are ``entry_start[i]:entry_start[i + 1]`` (length ``len(items) + 1``)."""
+        return np.searchsorted(self.dense_rows, np.arange(len(self.items) + 1))
+
+    @cached_property
+    def ref_order(self) -> np.ndarray:
+        """Entries sorted by dense row (stable): the entries of row ``r`` are
+        ``ref_order[ref_start[r]:ref_start[r + 1]]``."""
+        return np.argsort(self.dense_refs, kind="stable")
+
+    @cached_property
+    def ref_start(self) -> np.ndarray:
+        """Where the entries of each dense row start in :attr:`ref_order` (length ``dense.ntotal + 1``)."""
+        return np.searchsorted(self.dense_refs[self.ref_order], np.arange(self.dense.ntotal + 1))
+
+    def row_entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The entries of dense ``rows`` (concatenated, in row order) and how many each row has."""
+        lo, hi = self.ref_start[rows], self.ref_start[rows + 1]
+        return self.ref_order[_ranges(lo, hi)], hi - lo
+
+    def item_entries(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The entries of the items at ``positions`` (concatenated, in that order) and how many each has."""
+        lo, hi = self.entry_start[positions], self.entry_start[positions + 1]
+        return _ranges(lo, hi), hi - lo
+
+    @cached_property
     def by_id(self) -> dict[str, QAItem]:
-        cache = self.__dict__.get("_by_id")
-        if cache is None:
-            cache = self.__dict__["_by_id"] = {it.id: it for it in self.items}
-        return cache
+        return {it.id: it for it in self.items}
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {it.id: i for i, it in enumerate(self.items)}
 
     def position(self, item_id: str) -> int:
-        pos = self.__dict__.get("_pos")
-        if pos is None:
-            pos = self.__dict__["_pos"] = {it.id: i for i, it in enumerate(self.items)}
-        return pos[item_id]
+        """Where the item ``item_id`` is in :attr:`items`."""
+        return self._positions[item_id]
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``lo[0]..hi[0]-1, lo[1]..hi[1]-1, ...`` as one array."""
+    return np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if len(lo) else np.zeros(0, dtype=np.int64)
 
 
 IVF_NPROBE = 48          # at least this many lists searched per query ...
@@ -162,7 +215,7 @@ def index_type(index) -> str:
     return "hnsw" if "HNSW" in name else "flat"
 
 
-def write(root: Path, manifest: dict, items: list[QAItem], passages: list[Passage], dense, dense_rows: np.ndarray,
+def write(root: Path, manifest: Manifest, items: list[QAItem], passages: list[Passage], dense, dense_rows: np.ndarray,
           dense_refs: np.ndarray, keyword: KeywordIndex) -> Path:
     """Write a new index version and switch ``CURRENT`` to it atomically; returns the new folder.
 
@@ -187,8 +240,9 @@ def write(root: Path, manifest: dict, items: list[QAItem], passages: list[Passag
         np.save(tmp / "dense_rows.npy", dense_rows.astype(np.int32))
         np.save(tmp / "dense_refs.npy", np.asarray(dense_refs, dtype=np.int32))
         keyword.save(tmp)
-        manifest = dict(manifest, checksums=checksums(tmp))
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        manifest = replace(manifest, checksums=checksums(tmp))
+        (tmp / "manifest.json").write_text(json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2),
+                                           encoding="utf-8")
         _fsync_tree(tmp)
         final = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         os.rename(tmp, final)
@@ -218,12 +272,13 @@ def current(root: Path) -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def read_manifest(root: Path) -> dict | None:
+def read_manifest(root: Path) -> Manifest | None:
+    """The live version's manifest, or None when there is none (or it is unreadable)."""
     folder = current(root)
     if folder is None:
         return None
     try:
-        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return Manifest.from_dict(json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
     except (OSError, ValueError):
         return None
 
@@ -241,15 +296,11 @@ def load(root: Path, embedding_model: str | None = None) -> Index:
         raise IndexUnavailable(f"no index at {root}; run `qbank ingest` to build it")
     part = "manifest.json"
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexUnavailable(f"index at {folder} has format {manifest.get('format_version')!r}, this qbank reads "
-                              f"{FORMAT_VERSION}; {REBUILD_HINT}")
-        if embedding_model and manifest.get("embedding_model") != embedding_model:
-            raise IndexUnavailable(
-                f"index was built with embedding model {manifest.get('embedding_model')!r} but the setting is "
-                f"{embedding_model!r}; {REBUILD_HINT} (or set QBANK_EMBEDDING_MODEL={manifest.get('embedding_model')})")
-        damaged = verify(folder, manifest.get("checksums"))
+        manifest = Manifest.from_dict(json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
+        reason = manifest.load_reason(embedding_model, f"index at {folder}")
+        if reason:
+            raise IndexUnavailable(reason)
+        damaged = verify(folder, manifest.checksums)
         if damaged:
             part, which = ("keyword index", f"{damaged}: ") if damaged.startswith("bm25_") else (damaged, "")
             raise IndexUnavailable(f"index at {folder} is corrupt or unreadable: {part} is damaged ({which}missing, "
@@ -274,8 +325,8 @@ def load(root: Path, embedding_model: str | None = None) -> Index:
         detail = " ".join(str(exc).split())[:200]
         raise IndexUnavailable(f"index at {folder} is corrupt or unreadable: {part} is damaged "
                                f"({type(exc).__name__}: {detail}); {REBUILD_HINT}") from None
-    if (len(items) != manifest.get("items") or dense.ntotal != manifest.get("vectors") or len(refs) != len(rows)
-            or dense.d != manifest.get("dim") or (len(refs) and not 0 <= int(refs.min()) <= int(refs.max()) < dense.ntotal)):
+    if (len(items) != manifest.items or dense.ntotal != manifest.vectors or len(refs) != len(rows)
+            or dense.d != manifest.dim or (len(refs) and not 0 <= int(refs.min()) <= int(refs.max()) < dense.ntotal)):
         raise IndexUnavailable(f"index at {folder} is inconsistent (counts differ from its manifest); {REBUILD_HINT}")
     return Index(folder, manifest, items, passages, dense, rows, refs, keyword)
 

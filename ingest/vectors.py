@@ -46,6 +46,7 @@ class PendingVectors:
         self._cancel = threading.Event()
         self._pool = None
         self._error: BaseException | None = None
+        self._lock = threading.Lock()     # result() from two threads (the dense build and the pipeline)
 
     def cancel(self) -> None:
         """Stop embedding now (the caller failed or was interrupted); :meth:`result` then raises."""
@@ -69,6 +70,10 @@ class PendingVectors:
         self._done.wait()
         if self._error is not None:
             raise self._error
+        with self._lock:
+            return self._result()
+
+    def _result(self) -> tuple[list[np.ndarray], int]:
         if self.matrix is None:
             dim = self.new.shape[1]
             self.matrix = np.empty((sum(len(t) for t in self._texts), dim), dtype=np.float32)
@@ -86,6 +91,52 @@ class PendingVectors:
             self._views = views
             self.new, self._known, self._cached = None, None, None   # free the intermediates
         return list(self._views), len(self._missing)
+
+
+class DenseBuild:
+    """The dense index, built on a thread of its own as soon as the vectors are in (``build``: the store's
+    ``build_dense`` of the distinct rows ``take``), while the caller builds the keyword index; a database
+    store builds its HNSW graph in the server meanwhile.
+
+    :meth:`result` waits and raises what the build raised. :meth:`cancel` (the caller failed or was
+    interrupted) aborts a build that comes back later, if it can be aborted (``abort()``).
+    """
+
+    def __init__(self, pending: PendingVectors, take: np.ndarray, build: Callable[[np.ndarray], object]):
+        self._pending, self._take, self._build = pending, take, build
+        self._value: object = None
+        self._error: BaseException | None = None
+        self._cancelled = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="qbank-dense-build", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._pending.result()
+            vectors = self._pending.matrix[self._take]
+            self._pending = None
+            if self._cancelled.is_set():
+                return
+            value = self._build(vectors)
+            del vectors
+            if self._cancelled.is_set():
+                getattr(value, "abort", lambda: None)()
+                return
+            self._value = value
+        except BaseException as exc:   # noqa: BLE001 - handed to the caller by result()
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        if not self._thread.is_alive() and self._value is not None:
+            getattr(self._value, "abort", lambda: None)()
+            self._value = None
 
 
 def start_embedding(embedder, texts_per_file: list[list[str]], cached: list[np.ndarray | None], batch_size: int = 64,

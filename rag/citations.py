@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.text import stopwords
+from ingest.text.grams import units
+
 MARKER = re.compile(r"\s*[\[【]\s*(\d{1,3}(?:\s*[,，、;；]\s*\d{1,3})*)\s*[\]】]")
 # an inline span also ends at a newline, so whether a marker is code depends only on the text before it
 _CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*(?:`|\n|\Z)", re.S)
@@ -117,16 +120,13 @@ class CitationStream:
         return check_citations(self.raw, self.n_items)
 
 
-_STOP = set("the and for with that this are was were from into its has have not can you your our but all any".split())
+_STOP = stopwords.load("citation")
+_WORD = re.compile(r"[a-z][a-z0-9_]{2,}")
 
 
 def _units(text: str) -> set[str]:
     """Chinese character bigrams and Latin words (3+ letters, common words left out)."""
-    text = text.lower()
-    units = {w for w in re.findall(r"[a-z][a-z0-9_]{2,}", text) if w not in _STOP}
-    for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
-        units.update(run[i:i + 2] for i in range(len(run) - 1))
-    return units
+    return units(text, _WORD, _STOP)
 
 
 def attribute(answer: str, sources: list[str], min_share: float = 0.3, near_best: float = 0.75) -> list[int]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from rag.answer import Answer, Answerer
+from rag.answer import Answerer
+from rag.answer_types import Answer
 from rag.followup import (GENERIC, MAX_TURNS, Resolution, Turn, carry_topic,  # noqa: F401  (re-exported)
                           history_messages, is_follow_up, resolve)
 

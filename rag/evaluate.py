@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ingest.settings import DATA_DIR
+from ingest.text.slug import slug
 
 EVAL_DIR = DATA_DIR / "eval"
 EVAL_SET = EVAL_DIR / "retrieval.jsonl"
@@ -27,10 +28,14 @@ RANK_DEPTH = 10
 # the labelled sets of each corpus: (file, split) where split None means "split by SPLIT_SEED";
 # the second round's files are split once and for all (data/eval/README.md, seed 20262)
 OOD = [("retrieval_ood_tune.jsonl", "tune"), ("retrieval_ood_holdout.jsonl", "holdout")]
+# the third round: written after the first round's holdouts had been read, never used for a choice
+FRESH = [("retrieval_fresh_holdout.jsonl", "fresh")]
 SUITES = {
-    "bundled": [("retrieval.jsonl", None), *OOD],
-    "public": [("retrieval_public_tune.jsonl", "tune"), ("retrieval_public_holdout.jsonl", "holdout"), *OOD],
+    "bundled": [("retrieval.jsonl", None), *OOD, *FRESH],
+    "public": [("retrieval_public_tune.jsonl", "tune"), ("retrieval_public_holdout.jsonl", "holdout"), *OOD,
+               ("retrieval_public_fresh_holdout.jsonl", "fresh"), *FRESH],
 }
+HALVES = ("tune", "holdout", "fresh")
 PUBLIC_BANKS_HINT = "qbank ingest ../shared/banks"
 
 
@@ -82,8 +87,7 @@ def item_id(label: str) -> str:
     file, sep, number = label.partition("#")
     if not sep or not number.strip().isdigit():
         raise ValueError(f"gold label {label!r} is not of the form '<file>#<question number>'.")
-    stem = re.sub(r"[^\w\u4e00-\u9fff]+", "_", Path(file.strip()).stem).strip("_")
-    return f"{stem}-{int(number)}"
+    return f"{slug(Path(file.strip()).stem)}-{int(number)}"
 
 
 _REF = re.compile(r"^(?P<file>.+):(?P<line>\d+)$")
@@ -159,7 +163,7 @@ def bind(index, queries: list[EvalQuery]) -> tuple[list[EvalQuery], list[EvalQue
 def split(queries: list[EvalQuery], seed: int = SPLIT_SEED) -> tuple[list[EvalQuery], list[EvalQuery]]:
     """Deterministic half/half split, stratified by kind: (tuning half, holdout half).
 
-    Queries whose file already says which half they are in keep it.
+    Queries whose file already says which half they are in keep it (a ``fresh`` query is in neither).
     """
     if queries and all(q.split for q in queries):
         return [q for q in queries if q.split == "tune"], [q for q in queries if q.split == "holdout"]
@@ -228,6 +232,17 @@ def calibrate_threshold(covered: list[float], uncovered: list[float], max_false:
 
 
 # -- running the searcher ----------------------------------------------------------
+def cached_scores(searcher, query: str, cache: dict | None):
+    """``searcher.scores(query)``, kept in ``cache`` (query -> raw scores) when one is given: tuning ranks the
+    same queries under many parameters, and the scores do not depend on them."""
+    raw = cache.get(query) if cache is not None else None
+    if raw is None:
+        raw = searcher.scores(query)
+        if cache is not None:
+            cache[query] = raw
+    return raw
+
+
 def evaluate(searcher, queries: list[EvalQuery], modes=("hybrid", "keyword", "dense"), params=None,
              raw_cache: dict | None = None) -> dict[str, list[Outcome]]:
     """Outcomes per mode. ``raw_cache`` (query -> Scores) lets a tuner rank the same scores many times."""
@@ -236,11 +251,7 @@ def evaluate(searcher, queries: list[EvalQuery], modes=("hybrid", "keyword", "de
     check_gold(searcher, queries)
     out: dict[str, list[Outcome]] = {m: [] for m in modes}
     for q in queries:
-        raw = raw_cache.get(q.query) if raw_cache is not None else None
-        if raw is None:
-            raw = searcher.scores(q.query)
-            if raw_cache is not None:
-                raw_cache[q.query] = raw
+        raw = cached_scores(searcher, q.query, raw_cache)
         for mode in modes:
             res = searcher.rank(q.query, raw, mode, RANK_DEPTH, params=params)
             out[mode].append(Outcome(q.group, q.gold, tuple(h.ids for h in res.hits), res.abstained, res.confidence,
@@ -258,12 +269,13 @@ def check_gold(searcher, queries: list[EvalQuery]) -> None:
 
 
 def report_rows(outcomes: dict[str, list[Outcome]], holdout: list[EvalQuery] | None = None,
-                queries: list[EvalQuery] | None = None, tune_half: list[EvalQuery] | None = None) -> list[dict]:
-    """Table rows: per mode, all queries, each kind, and (when given) the tuning and holdout halves."""
+                queries: list[EvalQuery] | None = None, tune_half: list[EvalQuery] | None = None,
+                fresh: list[EvalQuery] | None = None) -> list[dict]:
+    """Table rows: per mode, all queries, each kind, and (when given) the tuning, holdout and fresh sets."""
     rows = []
     for mode, outs in outcomes.items():
         groups = [("all", outs)] + [(k, [o for o in outs if o.kind == k]) for k in KINDS]
-        for name, half in (("tune", tune_half), ("holdout", holdout)):
+        for name, half in (("tune", tune_half), ("holdout", holdout), ("fresh", fresh)):
             if half is not None and queries is not None:
                 members = {id(q) for q in half}
                 groups.append((name, [o for o, q in zip(outs, queries) if id(q) in members]))
@@ -292,7 +304,7 @@ def calibration_rows(outcomes: list[Outcome], queries: list[EvalQuery]) -> list[
     ``not_covered`` the share that the banks really do not cover (``uncovered``) is the one to read.
     """
     rows = []
-    for half in ("all", "tune", "holdout"):
+    for half in ("all", *(h for h in HALVES if any(q.split == h for q in queries))):
         group = [o for o, q in zip(outcomes, queries) if half == "all" or q.split == half]
         for lvl in ("answered", "closest", "not_covered"):
             g = [o for o in group if o.level == lvl]

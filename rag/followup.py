@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from ingest.text.script import has_cjk
+
 MAX_TURNS = 12
 _ANAPHORA = re.compile(
     r"它|它们|其|这个|那个|这种|那种|这些|那些|该(?:方法|模型|技术|算法)|此|上述|前者|后者|"
@@ -57,7 +59,7 @@ class Resolution:
 
 
 def _short(question: str) -> bool:
-    if re.search(r"[\u4e00-\u9fff]", question):
+    if has_cjk(question):
         return len(question) <= 24
     return len(question.split()) <= 8
 

@@ -27,6 +27,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 
 from ingest.settings import Settings
+from rag.answer_types import LLMError, LLMErrorKind
 
 _PACKAGES = {"openai": "langchain-openai", "ollama": "langchain-ollama", "local": "langchain-huggingface transformers"}
 _LOCAL_CACHE: dict[tuple, BaseChatModel] = {}
@@ -179,23 +180,23 @@ def stream_with_deadline(runnable: Runnable, inputs: Any, timeout: float) -> Ite
         stop.set()
 
 
-def describe_failure(exc: BaseException, settings: Settings) -> str:
-    """A short, key-free reason for a failed LLM call, for the user's notice."""
+def describe_failure(exc: BaseException, settings: Settings) -> LLMError:
+    """A short, key-free account of a failed LLM call, for the user's notice (worded by ``ui``) and the log."""
     name = type(exc).__name__
     status = getattr(exc, "status_code", None)
     where = settings.llm_base_url or settings.llm_backend
-    if isinstance(exc, LLMTimeout) or "Timeout" in name:
-        reason = f"timed out after {settings.llm_timeout:g}s"
-    elif isinstance(status, int) and status > 0:
-        reason = f"HTTP {status} from {where}"
-    elif "Connect" in name or isinstance(exc, ConnectionError):
-        reason = f"cannot connect to {where}"
-    elif isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):
-        reason = f"malformed reply ({name})"
-    else:
-        reason = name
     key = os.environ.get(settings.llm_api_key_env)
-    return reason.replace(key, "***") if key else reason
+    if key:
+        where = where.replace(key, "***")
+    if isinstance(exc, LLMTimeout) or "Timeout" in name:
+        return LLMError(LLMErrorKind.TIMEOUT, f"{settings.llm_timeout:g}", where)
+    if isinstance(status, int) and status > 0:
+        return LLMError(LLMErrorKind.HTTP, str(status), where)
+    if "Connect" in name or isinstance(exc, ConnectionError):
+        return LLMError(LLMErrorKind.CONNECT, "", where)
+    if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):
+        return LLMError(LLMErrorKind.MALFORMED, name, where)
+    return LLMError(LLMErrorKind.OTHER, name.replace(key, "***") if key else name, where)
 
 
 class EchoChatModel(BaseChatModel):

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
+from ingest.text.script import is_english
+
 MAX_ITEM_CHARS = 1500   # per retrieved item in the context; long answers are cut
 
 ANSWER_SYSTEM = """You are qbank, an assistant for AI/ML interview preparation.
@@ -71,6 +73,19 @@ def format_context(items: list[ContextItem], max_chars: int = MAX_ITEM_CHARS) ->
                      f"问题: {_escape_tags(it.question.strip())}\n答案: {_escape_tags(answer)}\n</item>")
     parts.append("</context>")
     return "\n".join(parts)
+
+
+def missing_sides_note(question: str, missing: list[str]) -> str:
+    """The ``note`` of the retrieval line naming the sides of a comparison the banks do not cover, in the
+    question's language ("" when there is none).
+
+    Example:
+        >>> missing_sides_note("LN和BN的区别", ["LN"]), missing_sides_note("LN vs BN", ["LN"])
+        ('题库没有覆盖 LN。', 'The banks do not cover LN.')
+    """
+    if not missing:
+        return ""
+    return f"The banks do not cover {', '.join(missing)}." if is_english(question) else f"题库没有覆盖 {'、'.join(missing)}。"
 
 
 def answer_prompt() -> ChatPromptTemplate:

@@ -11,30 +11,24 @@ no re-ingest. Documents are analysed by :class:`ingest.keyword.Analyzer` alone.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.keyword import STOPWORDS, Analyzer
 from ingest.settings import DATA_DIR
+from ingest.text import stopwords
+from ingest.text.normalize import nfkc
+from ingest.text.script import CJK_CHAR
 
 LEXICON = DATA_DIR / "query_lexicon.tsv"
 DOMAIN_TERMS = DATA_DIR / "domain_terms.txt"
 # Words that carry no topic in a *question* (colloquial fillers, question frames). Only queries
-# drop them: documents keep them, so changing this list needs no re-ingest.
-QUERY_STOPWORDS = set(
-    "啥 咋 咋整 咋办 咋样 到底 究竟 具体 具体来说 大概 大致 一般来说 通常来说 是不是 有没有 能不能 可不可以 会不会 "
-    "要不要 怎么办 怎么样 怎么回事 回事 要 该 会 能 还 又 再 才 只 拿 用 搞 弄 整 干 做 去 来 给 让 把 被 跟 同 "
-    "那种 这种 那个 这个 这些 那些 这样 那样 这么 那么 哪几种 几种 哪几 哪种 几个 哪一个 各自 分别 里 里面 上 下 时候 "
-    "之后 以后 之前 以前 东西 情况 玩意 玩意儿 一点 有点 一般 平时 常说 所谓 咱们 自己 别人 人家 想 想要 知道 懂 "
-    "帮 帮我 告诉 告诉我 请教 谢谢 好 好的 呗 嘛 哦 哈 嗯 诶 一 起 起来 出来 下去 好不好 行不行 对不对 是啥 干嘛 "
-    "i me my you your we our they their he she should would could will shall may might must "
-    "when where who whom whose there here then than so if as at by from into onto over under "
-    "use used using work works working get got make made kind sort thing things way ways "
-    "tell give show some any each every all more most much many very really just also keep instead go goes going".split()
-)
+# drop them: documents keep them, so changing this list (data/stopwords/query.txt) needs no re-ingest.
+QUERY_STOPWORDS = stopwords.load("query")
 
-_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_CJK_CHAR = CJK_CHAR
 _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
 _PLAIN_WORD = re.compile(r"[a-z]+")
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{3}")
@@ -46,6 +40,29 @@ _SMALL_TALK = re.compile(
     r"\b(?:hi|hello|hey|thanks|thank you|bye|good (?:morning|night|evening)|who are you|what(?:'s| is) your name|"
     r"are you (?:a |an )?(?:human|real|bot|robot|ai|chatgpt)|how are you)\b",
     re.I)
+# issue 13, third session: the subject of a question written as a plain word. A technical term is mostly a
+# modifier and a category head (胶囊 + 网络, 谱 + 聚类, 推测 + 解码, capsule + networks): the head is common in
+# every bank, the whole term may be in none. Generic heads of ML/computing terms, written from general
+# knowledge, not from the banks (data-independent like data/domain_terms.txt).
+TERM_HEADS_ZH = frozenset(("网络", "模型", "算法", "聚类", "解码", "编码", "排序", "架构", "学习", "机制", "函数", "损失",
+                           "分类", "回归", "检测", "分割", "树", "层", "池化", "卷积", "注意力", "归一化", "正则化", "嵌入",
+                           "编码器", "解码器", "平滑", "采样", "搜索", "遍历", "蒸馏", "剪枝", "量化", "推理", "匹配",
+                           "估计", "优化器", "优化", "变换", "分解", "降维", "核", "表示", "框架"))
+TERM_HEADS_EN = frozenset(("network", "networks", "net", "nets", "model", "models", "decoding",
+                           "encoding", "learning", "clustering", "algorithm", "algorithms",
+                           "optimization", "regression", "classification", "detection",
+                           "segmentation", "tree", "trees", "layer", "layers", "pooling",
+                           "convolution", "convolutions", "attention", "normalization",
+                           "regularization", "embedding", "embeddings", "encoder", "encoders",
+                           "decoder", "decoders", "smoothing", "sampling", "search",
+                           "distillation", "pruning", "quantization", "inference", "matching",
+                           "estimation", "transform", "decomposition", "machine", "machines"))
+# what may stand left of a Chinese term's modifier: the start, punctuation, or the words that introduce a
+# subject (的, 里, 和…); a verb or adverb there ("怎么提升模型", "想让深度模型") makes it a verb phrase, not a term
+_TERM_LEFT = frozenset(("的", "里", "中", "之", "和", "与", "跟", "及", "或", "、", "是", "叫", "说"))
+_NOT_MODIFIER = frozenset(("除了", "比", "相比", "通过", "像", "如", "对", "对于", "关于", "经过"))   # prepositions, never part of a term
+_DEMONSTRATIVE = re.compile(r"^[这那哪每各该本此某][类种个些样款项]?$|^[一二两三四五六七八九十几多]+[个种类项]?$")
+_LATIN_WORD = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 NAME_LIKE = _NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z0-9]{2,}|.*[a-z][A-Z].*|.*[A-Za-z]\d.*|.*\d[A-Za-z].*)$")
 
 
@@ -127,6 +144,60 @@ class QueryAnalyzer:
         """The names a question asks about: Latin acronyms and product-like tokens (``LoRA``, ``CTC``,
         ``TCP``, ``FP16``), as (surface, canonical) pairs."""
         return [(w, c) for w, c in self.concepts(text) if _NAME_LIKE.match(w)]
+
+    def subject_terms(self, text: str) -> list[tuple[str, str, str, str]]:
+        """The technical terms a question names as plain words, as ``(kind, modifier, head, last)``
+        (``last``: the modifier's word next to the head).
+
+        * ``zh``: a Chinese modifier and a category head (``胶囊网络``, ``谱聚类``, ``扩散模型``), the modifier
+          being the content words left of the head up to a word that introduces a subject or the start;
+        * ``en``: an English word before an English head (``capsule networks``, ``speculative decoding``);
+        * ``latin``: a plain Latin word in a Chinese question (``Mamba 这种模型``), the head left empty.
+
+        Whether the corpus knows the term is for :func:`rag.lexical.unknown_terms` to say.
+        """
+        an = self.analyzer
+        toks = an.words(_SMALL_TALK.sub(" ", nfkc(text)))
+        out: list[tuple[str, str, str, str]] = []
+        raw = nfkc(text)
+        has_cjk = bool(_CJK_CHAR.search(raw))
+
+        def content(t: str) -> bool:
+            low = t.lower()
+            return (low not in STOPWORDS and low not in QUERY_STOPWORDS and low not in _TERM_LEFT
+                    and low not in _NOT_MODIFIER and not _DEMONSTRATIVE.match(t) and bool(_CJK_CHAR.search(t)))
+
+        for i, t in enumerate(toks):
+            if not _CJK_CHAR.search(t):
+                continue
+            if t in TERM_HEADS_ZH:
+                head, j, mod = t, i - 1, ""
+            else:
+                head = next((h for h in TERM_HEADS_ZH if len(h) >= 2 and len(t) > len(h) and t.endswith(h)), "")
+                if not head:
+                    continue
+                j, mod = i - 1, t[:-len(head)]
+            last = mod
+            while j >= 0 and content(toks[j]) and toks[j] + mod + head in raw:
+                mod, j = toks[j] + mod, j - 1
+                last = last or mod
+            left = toks[j] if j >= 0 else ""
+            # a verb or adverb right before it ("怎么提升模型", "想让深度模型") makes it a verb phrase, not a term
+            if mod and (not left or left in _TERM_LEFT or not _CJK_CHAR.search(left) or left + mod + head not in raw):
+                out.append(("zh", mod, head, last))
+        latin = [w for w in toks if _LATIN_WORD.match(w.lower())]
+        for a, b in itertools.pairwise(latin):
+            la, lb = a.lower(), b.lower()
+            if (lb in TERM_HEADS_EN and la not in TERM_HEADS_EN and la not in STOPWORDS and la not in QUERY_STOPWORDS
+                    and f"{a} {b}".lower() in " ".join(raw.lower().split())):
+                out.append(("en", a, b, a))
+        if has_cjk:
+            for w in latin:
+                low = w.lower()
+                if (len(low) >= 3 and not _NAME_LIKE.match(w) and low not in STOPWORDS and low not in QUERY_STOPWORDS
+                        and low not in TERM_HEADS_EN):
+                    out.append(("latin", w, "", w))
+        return out
 
     def tokens(self, text: str) -> list[str]:
         """BM25 tokens: the document analysis minus the fillers of a spoken question, plus the

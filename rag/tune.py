@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from rag import fusion
-from rag.evaluate import EvalQuery, calibrate_threshold, evaluate, margin, summarize
+from rag.evaluate import EvalQuery, cached_scores, calibrate_threshold, evaluate, margin, summarize
 
 GRID = {
     "weight_question": (0.3, 0.5, 1.0, 2.0, 3.0),
@@ -102,7 +102,8 @@ def tune(searcher, queries: list[EvalQuery], max_false: float = 0.03, cache: dic
 SUPPORT_GRID = {"support_floor": (0.1, 0.15, 0.2), "support_scale": (0.5, 1.0, 2.0), "name_penalty": (0.0, 0.5),
                 "ood_penalty": (0.0, 0.05, 0.1, 0.15), "question_coverage_support": (0.25, 0.5, 1.0),
                 "small_talk_penalty": (0.0, 0.25, 0.5), "concept_penalty": (0.0, 0.05, 0.1, 0.2),
-                "unknown_penalty_all": (0.0, 0.1, 0.2, 0.3)}
+                "unknown_penalty_all": (0.0, 0.1, 0.2, 0.3), "unknown_name_penalty": (0.0, 0.15, 0.3, 0.5),
+                "unknown_term_penalty": (0.0, 0.5)}
 ANSWER_GRID = {"answer_threshold": tuple(np.round(np.arange(0.2, 0.61, 0.05), 2)),
                "answer_margin": (0.0, 0.01, 0.02, 0.03, 0.05, 0.08)}
 ANSWERED_PRECISION = 0.95   # "answered" must mean the top item is right this often (tuning files)
@@ -115,11 +116,7 @@ def evidence_rows(searcher, queries: list[EvalQuery], params: fusion.Params, cac
 
     rows = []
     for q in queries:
-        raw = cache.get(q.query) if cache is not None else None
-        if raw is None:
-            raw = searcher.scores(q.query)
-            if cache is not None:
-                cache[q.query] = raw
+        raw = cached_scores(searcher, q.query, cache)
         res = searcher.rank(q.query, raw, "hybrid", RANK_DEPTH, params=params)
         hits = list(res.hits)
         qcov = raw.coverage if raw.question_coverage is None else raw.question_coverage

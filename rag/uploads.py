@@ -22,7 +22,6 @@ already holds is moved into place; the others are checked and indexed again, onc
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -30,12 +29,17 @@ import re
 import shutil
 import unicodedata
 import uuid
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.filelock import file_lock
+from ingest.freshness import file_sha256
 from ingest.items import FileSplit
+from ingest.manifest import FileEntry
 from ingest.settings import Settings
+from ingest.text.script import CJK
+from ingest.text.slug import slug
 
 ALLOWED_SUFFIXES = (".md", ".txt", ".pdf", ".docx", ".html")
 MAX_NAME_CHARS = 120
@@ -44,7 +48,7 @@ MAX_COPIES = 999            # " (2)" ... " (999)": then the upload is refused
 STAGING = "staging"         # $QBANK_HOME/staging/<transaction id>/<stored name> + txn.json
 OWNERS = "upload_owners.json"   # $QBANK_HOME/upload_owners.json: {stored name: owner digest}
 RECOVERY_ATTEMPTS = 2       # the upload itself, then one try at serve start; a file that crashes twice is refused
-_UNSAFE = re.compile(r"[^\w\u4e00-\u9fff.\- ()（）]+")
+_UNSAFE = re.compile(rf"[^\w{CJK}.\- ()（）]+")
 
 
 class UploadError(ValueError):
@@ -211,21 +215,9 @@ def owner_digest(owner: str) -> str:
     return hashlib.sha256(owner.encode("utf-8")).hexdigest()[:24] if owner else ""
 
 
-def _slug_base(stem: str) -> str:
-    """The id prefix of a bank's items (as ``ingest.pipeline._slug`` gives it before any disambiguation)."""
-    return re.sub(r"[^\w\u4e00-\u9fff]+", "_", stem).strip("_") or "doc"
-
-
-@contextmanager
 def _uploads_lock(settings: Settings):
     """Held while names are chosen and staging is inspected (short: never across an ingest)."""
-    settings.home.mkdir(parents=True, exist_ok=True)
-    with open(settings.home / "uploads.lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    return file_lock(settings.home / "uploads.lock")
 
 
 def _read_json(path: Path) -> dict:
@@ -303,7 +295,7 @@ def _choose(wanted: str, owner: str, taken: set[str], owners: dict[str, str], ex
             if owners.get(name, "") == owner:
                 return name            # this uploader's own bank: replaced (once the new one is indexed)
             continue
-        if slugs.get(_slug_base(Path(name).stem), set()) - {name}:
+        if slugs.get(slug(Path(name).stem), set()) - {name}:
             continue                   # would share question ids with another bank
         return name
     raise UploadError(f"{wanted!r}: {MAX_COPIES} banks are called that already; rename the file and upload it again")
@@ -321,7 +313,7 @@ class _Entry:
 def _reserve(settings: Settings, files: list[tuple[str, str | Path | bytes]], owner: str,
              layouts: dict[str, str], report: UploadReport) -> tuple[Path, list[tuple[_Entry, object]]]:
     """Check names and sizes, choose unique stored names and write the transaction's ``txn.json``, under the lock."""
-    from ingest import store
+    from ingest.index_store import open_store
 
     uploads = settings.uploads_dir
     with _uploads_lock(settings):
@@ -330,11 +322,12 @@ def _reserve(settings: Settings, files: list[tuple[str, str | Path | bytes]], ow
         live = [meta for _, meta in _transactions(settings) if _live(meta)]
         taken = {e.get("name") for meta in live for e in meta.get("files", []) if isinstance(e, dict)}
         slugs: dict[str, set[str]] = {}
-        indexed = (store.read_manifest(settings.index_root) or {}).get("files", {})
+        manifest = open_store(settings).read_manifest()
+        indexed = manifest.files if manifest else {}
         folder = str(uploads.resolve())
         for path in list(indexed) + [str(uploads.resolve() / n) for n in existing | taken if n]:
             name = Path(path).name if str(Path(path).parent) == folder else path   # another folder's file: never ours
-            slugs.setdefault(_slug_base(Path(path).stem), set()).add(name)
+            slugs.setdefault(slug(Path(path).stem), set()).add(name)
         chosen: list[tuple[_Entry, object]] = []
         for original, source in files:
             try:
@@ -345,7 +338,7 @@ def _reserve(settings: Settings, files: list[tuple[str, str | Path | bytes]], ow
                 report.errors.append((original, str(exc)))
                 continue
             taken.add(name)
-            slugs.setdefault(_slug_base(Path(name).stem), set()).add(name)
+            slugs.setdefault(slug(Path(name).stem), set()).add(name)
             owners[name] = owner
             chosen.append((_Entry(original, name, wanted if name != wanted else "", layouts.get(original)), source))
         txn = _staging(settings) / uuid.uuid4().hex[:16]
@@ -379,7 +372,8 @@ def _index_staged(settings: Settings, txn: Path, entries: list[_Entry], report: 
         final = finals[e.name]
         if str(final) in result.splits and str(final) not in errors and not (txn / e.name).exists():  # moved in
             report.added.append(Saved(e.original, final, e.wanted))
-            report.new_items[e.name] = int(files_meta.get(str(final), {}).get("items", 0))
+            entry = files_meta.get(str(final))
+            report.new_items[e.name] = entry.items if entry else 0
             report.splits[e.name] = result.splits[str(final)]
         else:
             reason = errors.get(str(final)) or errors.get("(all)") or "was not indexed; upload it again"
@@ -387,23 +381,23 @@ def _index_staged(settings: Settings, txn: Path, entries: list[_Entry], report: 
     report.items = result.items
 
 
-def _indexed_files(settings: Settings) -> dict[str, dict]:
-    from ingest import store
+def _indexed_files(settings: Settings) -> Mapping[str, FileEntry]:
+    from ingest.index_store import open_store
 
-    return (store.read_manifest(settings.index_root) or {}).get("files", {})
+    manifest = open_store(settings).read_manifest()
+    return manifest.files if manifest else {}
 
 
 def _settle_indexed(settings: Settings, txn: Path) -> list[tuple[str, str]]:
     """The part of :func:`_settle` that finishes moves: staged files the index already holds go into place."""
-    from ingest import store
-
-    indexed = (store.read_manifest(settings.index_root) or {}).get("files", {})
+    indexed = _indexed_files(settings)
     uploads = settings.uploads_dir.resolve()
     out = []
     for path in sorted(txn.iterdir()) if txn.is_dir() else []:
         if path.is_file() and path.name != "txn.json" and not path.name.startswith("."):
             final = uploads / path.name
-            if indexed.get(str(final), {}).get("sha256") == file_sha256(path):
+            entry = indexed.get(str(final))
+            if entry is not None and entry.sha256 == file_sha256(path):
                 uploads.mkdir(parents=True, exist_ok=True)
                 os.replace(path, final)
                 out.append((path.name, "indexed"))
@@ -512,15 +506,6 @@ def recover(settings: Settings) -> list[str]:
                     lines.append(f"upload {name} was interrupted by a crash more than once; moved to "
                                  f"{settings.uploads_dir / '.rejected'} (upload it again)")
     return lines
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MB chunks (the manifest's per-file hash)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,23 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def server_stacks(home: Path) -> str:
+    """Every thread's stack in the ``qbank serve`` of ``home`` (SIGUSR1: ``faulthandler``), from its log: what a hung
+    request waits on."""
+    import signal
+
+    log = home / "serve.log"
+    before = log.stat().st_size if log.exists() else 0
+    try:
+        os.kill(int((home / "serve.pid").read_text()), signal.SIGUSR1)
+    except (OSError, ValueError) as exc:
+        return f"(no stacks: {exc})"
+    time.sleep(1.5)
+    with open(log, "rb") as f:
+        f.seek(before)
+        return f.read().decode("utf-8", "replace")[-12000:]
+
+
 def start_serve(home: Path, port: int, host: str | None = None, env: dict | None = None,
                 timeout: float = 240) -> subprocess.Popen:
     """Start the real ``qbank serve`` (``--host`` only when given) and wait until it is up.

@@ -15,7 +15,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")   # offline: no telem
 import gradio as gr  # noqa: E402
 
 from ingest.settings import Settings  # noqa: E402
-from ui import chat_tab, interview_tab, library_tab, render, settings_tab  # noqa: E402
+from ui import (chat_memory, chat_tab, dashboard_tab, history_tab, interview_events, interview_tab,  # noqa: E402
+                interview_view, library_tab, render, settings_tab)
 from ui.i18n import Labels, pick_lang, t  # noqa: E402
 from ui.services import Services, SessionLLM  # noqa: E402
 
@@ -32,6 +33,12 @@ class AppContext:
     doc_pickers: list = field(default_factory=list)     # components whose choices are the documents
     topic_pickers: list = field(default_factory=list)   # components whose choices are the topics
     after_lang: list = field(default_factory=list)      # (fn, inputs, outputs) to re-run on a language switch
+    tabs: gr.Tabs | None = None         # the page's tabs, chat and interview parts: the library's actions use them
+    chat: object | None = None
+    interview: object | None = None
+    profile: gr.BrowserState | None = None              # this browser's interview profile (remembered across reloads)
+    draft: gr.BrowserState | None = None                # the interview answer being typed (kept across reloads)
+    on_load: list = field(default_factory=list)         # (fn, inputs, outputs) to run once the page is loaded
 
 
 def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks:
@@ -43,25 +50,39 @@ def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks
     with gr.Blocks(title="qbank", analytics_enabled=False) as demo:
         ctx.lang = gr.State(lang0)
         ctx.llm = gr.State(lambda: SessionLLM.default(settings))
+        # browser states outside the tabs: one inside a tab not yet opened is not read from the browser on load
+        secret = interview_view.browser_secret(settings.home)
+        ctx.profile = gr.BrowserState(None, storage_key=interview_view.PROFILE_KEY, secret=secret)
+        ctx.draft = gr.BrowserState(None, storage_key=interview_view.DRAFT_KEY, secret=secret)
         with gr.Row(equal_height=True):
             with gr.Column(scale=5):
                 L.add(gr.Markdown(t("title", lang0)), value="title")
                 L.add(gr.Markdown(t("subtitle", lang0)), value="subtitle")
             switch = L.add(gr.Radio([("中文", "zh"), ("English", "en")], value=lang0, label=t("language", lang0),
                                     elem_id="qb-lang", scale=1, min_width=180), label="language")
-        with gr.Tabs(elem_id="qb-tabs"):
+        with gr.Tabs(elem_id="qb-tabs") as ctx.tabs:
             with L.add(gr.Tab(t("tab_chat", lang0), id="chat", elem_id="qb-tab-chat"), label="tab_chat"):
                 chat = chat_tab.build(ctx)
             with L.add(gr.Tab(t("tab_interview", lang0), id="interview", elem_id="qb-tab-interview"),
                        label="tab_interview") as interview_page:
                 interview = interview_tab.build(ctx)
+            with L.add(gr.Tab(t("tab_history", lang0), id="history", elem_id="qb-tab-history"),
+                       label="tab_history") as history_page:
+                history = history_tab.build(ctx)
+            with L.add(gr.Tab(t("tab_dashboard", lang0), id="dashboard", elem_id="qb-tab-dashboard"),
+                       label="tab_dashboard") as dashboard_page:
+                dashboard = dashboard_tab.build(ctx)
             with L.add(gr.Tab(t("tab_library", lang0), id="library", elem_id="qb-tab-library"), label="tab_library"):
                 library = library_tab.build(ctx)
             with L.add(gr.Tab(t("tab_settings", lang0), id="settings", elem_id="qb-tab-settings"),
                        label="tab_settings"):
                 settings_parts = settings_tab.build(ctx)
+        ctx.chat, ctx.interview = chat, interview
         chat_tab.wire(chat, ctx)
-        interview_tab.wire(interview, ctx)
+        interview_events.wire(interview, ctx)
+        chat_memory.wire(chat, ctx)
+        history_tab.wire(history, history_page, interview, ctx)
+        dashboard_tab.wire(dashboard, dashboard_page, ctx)
         # banks another session uploaded show up when this one opens the interview tab
         interview_page.select(lambda: interview_tab.choice_updates(services), None, [interview.docs, interview.topics],
                               api_visibility="private", show_progress="hidden")
@@ -89,9 +110,13 @@ def _wire_language(demo: gr.Blocks, switch: gr.Radio, ctx: AppContext) -> None:
     loaded = loaded.then(lambda lang: lang, ctx.lang, switch, api_visibility="private", show_progress="hidden")
     switched = switch.input(on_switch, switch, [ctx.lang, *relabel_outputs], api_visibility="private",
                             show_progress="hidden")
+    for fn, inputs, outputs in ctx.on_load:      # after the language: restored text is in the page's language
+        loaded = loaded.then(fn, inputs, outputs, api_visibility="private", show_progress="hidden")
     for fn, inputs, outputs in ctx.after_lang:
         loaded.then(fn, inputs, outputs, api_visibility="private", show_progress="hidden")
         switched.then(fn, inputs, outputs, api_visibility="private", show_progress="hidden")
+    for event in (loaded, switched):    # Gradio's own texts (upload area, buttons) in the page's language too
+        event.then(None, switch, None, js="(lang) => { window.qbSetLocale && window.qbSetLocale(lang); }")
 
 
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
@@ -110,19 +135,23 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: 
     start_janitor(use_home_tmp(settings.home), settings.tmp_max_age_s)   # reports, received uploads: cleaned
     services = Services(settings)
     services.warm_up()
-    services.store.max_profile_chars = settings.max_profile_chars
     demo = build_app(settings, services)
     demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=256)
-    app_kwargs = {}
+    from ui.chat_api import api_routes
+
+    app_kwargs, throttle = {}, None
     if auth:   # failed logins counted per address and over all of them (ui/login_throttle.py)
         from starlette.middleware import Middleware
 
         from ui.login_throttle import LoginThrottle, LoginThrottleMiddleware
 
-        app_kwargs["middleware"] = [Middleware(LoginThrottleMiddleware, throttle=LoginThrottle.from_settings(settings))]
+        throttle = LoginThrottle.from_settings(settings)
+        app_kwargs["middleware"] = [Middleware(LoginThrottleMiddleware, throttle=throttle)]
+    # the OpenAI-compatible chat API on the same port, ahead of Gradio's routes; the login's password is its key
+    app_kwargs["routes"] = api_routes(services, auth[1] if auth else None, throttle)
     demo.launch(server_name=host, server_port=port, auth=auth, auth_message=_login_message(settings) if auth else None,
                 max_file_size=f"{settings.upload_max_mb}mb", show_error=True, quiet=False, ssr_mode=False,
-                mcp_server=False, css=render.CSS, head=render.HEAD, footer_links=["api"],
+                mcp_server=False, css=render.CSS, head=render.HEAD + interview_view.HEAD, footer_links=["api"],
                 prevent_thread_lock=not block, favicon_path=None, pwa=False, app_kwargs=app_kwargs)
     return demo
 

@@ -14,6 +14,13 @@ from pathlib import Path
 from ui.cli_common import _EXTRA_COMMANDS, CliError, _print_json, _settings, echo, register  # noqa: F401
 
 
+def _where(settings) -> str:
+    """Where the index was written: its folder, or the database (password masked)."""
+    from ingest.index_store import open_store
+
+    return open_store(settings).location
+
+
 def cmd_ingest(args) -> int:
     from ingest.pipeline import ingest
 
@@ -39,7 +46,7 @@ def cmd_ingest(args) -> int:
         print(f"qbank: warning: {name}: {reason}", file=sys.stderr)
     if report.items:
         print(f"indexed {report.items} items from {report.files} files in {report.seconds:.1f}s "
-              f"({report.embedded} texts embedded, {report.reused} reused: cached or repeated) -> {settings.index_root}")
+              f"({report.embedded} texts embedded, {report.reused} reused: cached or repeated) -> {_where(settings)}")
     return 0 if report.items and not report.errors else (1 if report.items else 2)
 
 
@@ -100,7 +107,8 @@ def cmd_list(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from rag.retrieve import QueryError, Searcher
+    from rag.retrieve import Searcher
+    from rag.validate import QueryError
 
     searcher = Searcher(_settings(args))
     if args.query == "-":
@@ -117,8 +125,14 @@ def cmd_search(args) -> int:
     if args.json:
         _print_json(result.public())
         return 0
+    from ingest.text.script import has_cjk
+    from ui.cmd_answer import level_line
+
+    en = not has_cjk(args.query)
+    print(level_line(result.level, result.confidence, en))
     if result.abstained:
-        print("题库中没有直接覆盖这个问题。最接近的问题：")
+        print("The banks do not cover this question. The nearest questions:" if en
+              else "题库中没有直接覆盖这个问题。最接近的问题：")
     for n, hit in enumerate(result.hits, 1):
         it = hit.item
         where = f"{it.file}:{it.lines[0]}-{it.lines[1]}" if it.lines else it.file
@@ -181,9 +195,17 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - the CLI edge: one clear line, never a traceback
+        from ingest.server_embed import EmbeddingServerError
         from ingest.store import IndexUnavailable
-        from rag.retrieve import QueryError
+        from rag.validate import QueryError
 
+        if isinstance(exc, EmbeddingServerError):      # in the user's language (setting language)
+            try:
+                lang = _settings(args).language
+            except Exception:  # noqa: BLE001 - the message matters more than its language
+                lang = "en"
+            print(f"qbank: error: {exc.localized(lang)}", file=sys.stderr)
+            return 2
         if isinstance(exc, (CliError, QueryError, IndexUnavailable, ValueError, ImportError, OSError)):
             print(f"qbank: error: {exc}", file=sys.stderr)
             return 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ingest.settings import LLM_BACKENDS
+from ingest.text.script import has_cjk
 from ui.cli_common import _print_json, _settings, echo, register
 
 
@@ -21,9 +22,11 @@ def _add_ask(sub) -> None:
 
 
 def cmd_ask(args) -> int:
-    from rag.answer import Answer, Answerer
+    from rag.answer import Answerer
+    from rag.answer_types import Answer
     from rag.conversation import Conversation
-    from rag.retrieve import QueryError
+    from rag.validate import QueryError
+    from ui.answer_text import answer_body, answer_json
 
     settings = _settings(args)
     if args.k is not None:
@@ -35,12 +38,12 @@ def cmd_ask(args) -> int:
             if not line.strip():
                 continue
             try:
-                _print_json(chat.ask(line).public())
+                _print_json(answer_json(chat.ask(line)))
             except QueryError as exc:
                 _print_json({"question": echo(line), "error": str(exc)})
         return 0
     if args.json:
-        _print_json(chat.ask(args.question).public())
+        _print_json(answer_json(chat.ask(args.question)))
         return 0
     streamed = False
     answer: Answer | None = None
@@ -54,36 +57,44 @@ def cmd_ask(args) -> int:
     if streamed and answer.mode == "llm":
         sys.stdout.write("\n")
     elif streamed:   # the LLM failed mid-way: the reference answer replaces the partial text
-        sys.stdout.write("\n\n----\n" + answer.answer + "\n")
+        sys.stdout.write("\n\n----\n" + answer_body(answer) + "\n")
     else:
-        print(answer.answer)
+        print(answer_body(answer))
     _print_sources(answer)
     return 0
 
 
+def level_line(level: str, confidence: float, en: bool) -> str:
+    """The one-line confidence level shown by ``qbank ask`` and ``qbank search`` ('' when there is none).
+
+    >>> level_line("closest", 0.41, False)
+    '【最接近的题目，请核对 · 置信度 0.41】'
+    >>> level_line("answered", 0.9, True)
+    '[answered 0.90: answered from the banks]'
+    """
+    from ui.answer_text import LEVEL_WORDS, level_words
+
+    return level_words(level, confidence, "en" if en else "zh") if level in LEVEL_WORDS else ""
+
+
 def _print_sources(answer) -> None:
-    en = not any("\u4e00" <= ch <= "\u9fff" for ch in answer.question)
+    from ui.answer_text import notices_text, where
+
+    en = not has_cjk(answer.question)
     if answer.resolved_question and answer.resolved_question != answer.question:
         print(("(searched: " if en else "（检索：") + answer.resolved_question + (")" if en else "）"))
-    level = getattr(answer, "level", "")
-    if level:
-        words = {"answered": ("answered from the banks", "题库作答"), "closest": ("closest match, please check", "最接近的题目，请核对"),
-                 "not_covered": ("not covered by the banks", "题库未覆盖")}[level]
-        conf = max(0.0, getattr(answer, "confidence", 0.0))
-        print(f"[{level} {conf:.2f}: {words[0]}]" if en else f"【{words[1]} · 置信度 {conf:.2f}】")
-    if answer.notice:
-        print(("note: " if en else "注意：") + answer.notice)
+    line = level_line(getattr(answer, "level", ""), getattr(answer, "confidence", 0.0), en)
+    if line:
+        print(line)
+    notice = notices_text(answer)
+    if notice:
+        print(("note: " if en else "注意：") + notice)
     if answer.citations:
         print("\nSources:" if en else "\n出处：")
         for c in answer.citations:
-            print(f"[{c.n}] {c.question}  — {c.doc}, {_where(c)}")
+            print(f"[{c.n}] {c.question}  — {c.doc}, {where(c)}")
     if answer.related and not answer.abstained:
         print("\nRelated:" if en else "\n相关问题：")
         for c in answer.related:
-            print(f"  {c.question}  — {c.doc}, {_where(c)}")
+            print(f"  {c.question}  — {c.doc}, {where(c)}")
 
-
-def _where(c) -> str:
-    if c.lines:
-        return f"{c.file}:{c.lines[0]}-{c.lines[1]}"
-    return f"{c.file} p.{c.page}" if c.page else c.file

@@ -28,6 +28,7 @@ def cmd_eval(args) -> int:
                        f"(with this QBANK_HOME) first")
     queries, unresolved = ev.bind(searcher.index, queries)
     tune_half, holdout = ev.split(queries)
+    fresh = [q for q in queries if q.split == "fresh"]
     cache: dict = {}
     params = fusion.Params.from_settings(settings)
     if args.tune:
@@ -47,14 +48,15 @@ def cmd_eval(args) -> int:
             corpora.append(tune.evidence_rows(other, ev.split(bound)[0], params))
         params = tune.tune_levels(corpora, params, max_false=args.level_max_false)
     outcomes = ev.evaluate(searcher, queries, params=params, raw_cache=cache)
-    rows = ev.report_rows(outcomes, holdout, queries, tune_half)
+    rows = ev.report_rows(outcomes, holdout, queries, tune_half, fresh or None)
     calibration = ev.calibration_rows(outcomes["hybrid"], queries)
     if args.json:
         _print_json({"set": name, "queries": len(queries), "unresolved": [q.query for q in unresolved],
                      "seed": ev.SPLIT_SEED, "rows": rows,
                      "params": {k: float(v) for k, v in asdict(params).items()}, "calibration": calibration})
         return 0
-    print(f"eval set: {name}: {len(queries)} queries; tuning half {len(tune_half)}, holdout {len(holdout)}")
+    print(f"eval set: {name}: {len(queries)} queries; tuning half {len(tune_half)}, holdout {len(holdout)}"
+          + (f", fresh {len(fresh)}" if fresh else ""))
     if unresolved:
         print(f"({len(unresolved)} covered queries left out: no item's line span holds their gold line; "
               f"the segmenter dropped or merged that part of the file)")

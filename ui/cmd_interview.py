@@ -37,6 +37,9 @@ def _add(sub) -> None:
     s.add_argument("--seed", type=int, help="fix the random order (for scripts and tests)")
     s.add_argument("--report", type=Path, help="also write the session report to this Markdown file")
     s.add_argument("--stats", action="store_true", help="show what is due today and the weak topics, then exit")
+    s.add_argument("--fit", action="store_true",
+                   help="fit the profile's own FSRS parameters to its review log (needs 512 later-day reviews), "
+                        "reschedule its questions, then exit")
     s.add_argument("--llm", choices=LLM_BACKENDS, help="also grade with this LLM backend (default: setting llm_backend)")
     s.set_defaults(func=cmd_interview)
 
@@ -108,16 +111,18 @@ def read_answer(stream) -> str | None:
 
 def cmd_interview(args) -> int:
     from rag.interview.session import InterviewSession, SessionConfig
-    from rag.interview.store import HistoryStore
+    from rag.interview.history import open_history
     from rag.interview.text import sanitize
 
     settings = _settings(args)
     profile = args.profile or settings.profile
-    store = HistoryStore(settings.db_path, max_profile_chars=settings.max_profile_chars)
+    store = open_history(settings)
     store.check_profile(profile)
     zh = settings.language == "zh"
     if args.stats:
         return _stats(store, profile, zh)
+    if args.fit:
+        return _fit(store, profile, zh)
     mode = "due" if args.due else "weakest" if args.weakest else "random"
     config = SessionConfig(tuple(args.doc), tuple(args.topic), args.count, mode, profile, args.seed, settings.language)
     session = InterviewSession.start(_grader(settings), store, config)
@@ -153,14 +158,49 @@ def cmd_interview(args) -> int:
 
 
 def _stats(store, profile: str, zh: bool) -> int:
+    from rag.interview.schedule import MIN_FIT_REVIEWS, later_day_reviews
+
     due = store.due(profile)
     print((f"档案 {profile}：今天到期 {len(due)} 题" if zh else f"profile {profile}: {len(due)} due today"))
     for c in due[:20]:
-        print(f"  {c.item_id:<32} {'上次' if zh else 'last'} {c.last_score}  {'到期' if zh else 'due'} {c.due}")
+        recall = f"{c.retrievability:.0%}" if c.retrievability is not None else "-"
+        print(f"  {c.item_id:<32} {'上次' if zh else 'last'} {c.last_score}  {'到期' if zh else 'due'} {c.due}  "
+              f"{'记住概率' if zh else 'recall'} {recall}")
+    reviews = later_day_reviews(store.histories(profile))
+    if store.parameters(profile) is not None:
+        line = (f"FSRS：本档案拟合的参数（{reviews} 次隔天复习）" if zh else
+                f"FSRS: this profile's fitted parameters ({reviews} later-day reviews)")
+    else:
+        line = (f"FSRS：默认参数；{reviews}/{MIN_FIT_REVIEWS} 次隔天复习" if zh else
+                f"FSRS: default parameters; {reviews}/{MIN_FIT_REVIEWS} later-day reviews")
+        if reviews >= MIN_FIT_REVIEWS:
+            line += "，可用 --fit 拟合本档案的参数" if zh else "; --fit fits this profile's own"
+    print(line)
     stats = store.topic_stats(profile)
     if stats:
         print("薄弱主题（平均分从低到高）：" if zh else "weak topics (lowest mean first):")
         for s in stats:
             print(f"  {s.topic:<12} {s.mean_score:5.1f}  ({s.attempts} {'次' if zh else 'attempts'}, "
                   f"{s.due} {'题到期' if zh else 'due'})")
+    return 0
+
+
+def _fit(store, profile: str, zh: bool) -> int:
+    """``qbank interview --fit``: the profile's own FSRS parameters (fsrs's Optimizer) and its cards rescheduled."""
+    from rag.interview.schedule import NotEnoughReviews
+
+    try:
+        report = store.fit(profile)
+    except NotEnoughReviews as exc:
+        raise CliError(f"档案 {profile!r} 只有 {exc.reviews} 次隔天复习，拟合 FSRS 参数至少需要 {exc.needed} 次；"
+                       f"在此之前使用默认参数" if zh else f"profile {profile!r}: {exc}") from None
+    if zh:
+        print(f"档案 {profile}：用 {report.reviews} 次隔天复习拟合 FSRS 参数；对数损失 默认 {report.loss_default:.4f} → "
+              f"拟合 {report.loss_fitted:.4f}；" + ("已采用" if report.kept else "没有更好，仍用默认参数") +
+              f"；重新安排 {report.cards} 题")
+    else:
+        print(f"profile {profile}: FSRS parameters fitted to {report.reviews} later-day reviews; log loss default "
+              f"{report.loss_default:.4f} -> fitted {report.loss_fitted:.4f}; " +
+              ("now in use" if report.kept else "no better, the defaults stay") + f"; {report.cards} questions rescheduled")
+    print("parameters: " + " ".join(f"{x:.4f}" for x in report.parameters))
     return 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-for _name in ("ui.cmd_answer", "ui.cmd_eval", "ui.cmd_interview", "ui.cmd_serve"):
+for _name in ("ui.cmd_answer", "ui.cmd_eval", "ui.cmd_interview", "ui.cmd_serve", "ui.cmd_mcp", "ui.cmd_export",
+              "ui.cmd_history"):
     try:
         importlib.import_module(_name)
     except ModuleNotFoundError as exc:  # a module not written yet

@@ -1,20 +1,30 @@
-"""Mock interview tab: set-up, one question at a time, a grade card per answer, an end report with a chart.
+"""Mock interview tab: set-up, one question at a time, a grade card per answer, an end report with a per-topic plot.
 
 Each browser session keeps its own interview as ``InterviewSession.to_state()`` (plain JSON)
-in ``gr.State``; every event rebuilds the session from it with the shared grader and store.
+in ``gr.State``; every event rebuilds the session from it with the shared grader and store,
+and every change is also kept in the profile's session log, so a reload resumes it.
+The flow: 提交回答 grades the question on screen (again on a revised answer: the latest grade
+counts); 下一题 leaves it, and asks first when the box holds an answer that was not submitted.
 Grading, question selection and spaced repetition all live in ``rag.interview``.
 """
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import gradio as gr
 
 from ui import render
 from ui.i18n import t
+from ui.interview_view import (  # noqa: F401
+    PLOT_LABELS,
+    current_card,
+    current_markdown,
+    progress_markdown,
+    question_markdown,
+    report_of,
+    topic_plot,
+)
 
 ORDERS = ("random", "due", "weakest")
 
@@ -30,16 +40,26 @@ class InterviewParts:
     start: gr.Button
     progress: gr.Markdown
     question: gr.Markdown
+    work: gr.Column
     answer: gr.Textbox
     submit: gr.Button
     skip: gr.Button
     next: gr.Button
     finish: gr.Button
+    confirm: gr.Group
+    confirm_text: gr.Markdown
+    confirm_submit: gr.Button
+    confirm_discard: gr.Button
+    confirm_edit: gr.Button
     grade: gr.HTML
-    chart: gr.HTML
+    chart: gr.BarPlot
     report: gr.Markdown
     export: gr.File
+    after: gr.Row
+    again: gr.Button
+    restart: gr.Button
     state: gr.State
+    draft: gr.BrowserState       # the answer being typed (not yet submitted), kept in this browser across reloads
 
 
 def order_choices(lang: str) -> list[tuple[str, str]]:
@@ -72,43 +92,44 @@ def build(ctx) -> InterviewParts:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1):
             question = gr.Markdown("", elem_id="qb-iv-question", latex_delimiters=render.LATEX)
-            answer = L.add(gr.Textbox(label=t("iv_answer", lang), placeholder=t("iv_answer_ph", lang), lines=7,
-                                      elem_id="qb-iv-answer"), label="iv_answer", placeholder="iv_answer_ph")
-            with gr.Row():
-                submit = L.add(gr.Button(t("iv_submit", lang), variant="primary", elem_id="qb-iv-submit"),
-                               value="iv_submit")
-                skip = L.add(gr.Button(t("iv_skip", lang), elem_id="qb-iv-skip"), value="iv_skip")
-                nxt = L.add(gr.Button(t("iv_next", lang), elem_id="qb-iv-next"), value="iv_next")
-                finish = L.add(gr.Button(t("iv_finish", lang), variant="stop", elem_id="qb-iv-finish"),
-                               value="iv_finish")
+            with gr.Column(visible=False, elem_id="qb-iv-work") as work:
+                answer = L.add(gr.Textbox("", label=t("iv_answer", lang), placeholder=t("iv_answer_ph", lang), lines=7,
+                                          elem_id="qb-iv-answer", info=t("iv_answer_info", lang)),
+                               label="iv_answer", placeholder="iv_answer_ph", info="iv_answer_info")
+                with gr.Row():
+                    submit = L.add(gr.Button(t("iv_submit", lang), variant="primary", elem_id="qb-iv-submit"),
+                                   value="iv_submit")
+                    skip = L.add(gr.Button(t("iv_skip", lang), elem_id="qb-iv-skip"), value="iv_skip")
+                    nxt = L.add(gr.Button(t("iv_next", lang), elem_id="qb-iv-next"), value="iv_next")
+                    finish = L.add(gr.Button(t("iv_finish", lang), variant="stop", elem_id="qb-iv-finish"),
+                                   value="iv_finish")
+                with gr.Group(visible=False, elem_id="qb-iv-confirm") as confirm:
+                    confirm_text = gr.Markdown("", elem_id="qb-iv-confirm-text")
+                    with gr.Row():
+                        confirm_submit = L.add(gr.Button(t("iv_confirm_submit", lang), variant="primary",
+                                                         elem_id="qb-iv-confirm-submit"), value="iv_confirm_submit")
+                        confirm_discard = L.add(gr.Button(t("iv_confirm_discard", lang),
+                                                          elem_id="qb-iv-confirm-discard"), value="iv_confirm_discard")
+                        confirm_edit = L.add(gr.Button(t("iv_confirm_edit", lang), elem_id="qb-iv-confirm-edit"),
+                                             value="iv_confirm_edit")
         with gr.Column(scale=1):
             grade = gr.HTML("", elem_id="qb-iv-grade")
-    chart = gr.HTML("", elem_id="qb-iv-chart")
-    report = gr.Markdown("", elem_id="qb-iv-report")
+    chart = L.add(topic_plot(lang, "qb-iv-chart"), **PLOT_LABELS)
+    report = gr.Markdown("", elem_id="qb-iv-report", latex_delimiters=render.LATEX)
+    with gr.Row(visible=False, elem_id="qb-iv-after") as after:
+        again = L.add(gr.Button(t("iv_again_weak", lang), variant="primary", elem_id="qb-iv-again"),
+                      value="iv_again_weak")
+        restart = L.add(gr.Button(t("iv_restart", lang), elem_id="qb-iv-restart"), value="iv_restart")
     export = L.add(gr.File(label=t("iv_export", lang), elem_id="qb-iv-export", interactive=False, visible=False),
                    label="iv_export")
-    return InterviewParts(setup, docs, topics, count, order, profile, start, progress, question, answer, submit, skip, nxt,
-                          finish, grade, chart, report, export, gr.State(None))
+    return InterviewParts(setup, docs, topics, count, order, profile, start, progress, question, work, answer, submit,
+                          skip, nxt, finish, confirm, confirm_text, confirm_submit, confirm_discard, confirm_edit, grade,
+                          chart, report, export, after, again, restart, gr.State(None), ctx.draft)
 
 
 def choice_updates(services) -> tuple[dict, dict]:
     """Fresh document and topic choices for the set-up (after an upload); the selection is kept."""
     return gr.update(choices=services.docs()), gr.update(choices=services.topic_choices())
-
-
-def question_markdown(q, lang: str, section: str = "") -> str:
-    """The current question: its text, the fuller wording if any, and where it comes from (its section, if any)."""
-    detail = f"\n\n> {q.detail}" if q.detail and q.detail != q.question else ""
-    where = " · ".join(x for x in (q.doc, section, q.topic) if x)
-    return f"### {q.question}{detail}\n\n<sub>{where}</sub>"
-
-
-def progress_markdown(state: dict, lang: str) -> str:
-    done, total = state["position"], len(state["item_ids"])
-    scores = [r["score"] for r in state["results"]]
-    mean = f" · {t('iv_mean', lang)} {sum(scores) / len(scores):.0f}" if scores else ""
-    bar = "▰" * done + "▱" * (total - done)
-    return f"**{t('iv_progress', lang)}:** {bar} {done}/{total}{mean}"
 
 
 def session_from(services, state: dict | None, lang: str):
@@ -117,18 +138,19 @@ def session_from(services, state: dict | None, lang: str):
 
     if not state:
         raise gr.Error(t("iv_not_started", lang))
-    return InterviewSession.from_state(state, services.grader, services.store)
+    return InterviewSession.from_state(state, services.grader, services.store, services.log)
 
 
 def submit_answer(services, answer: str, state: dict | None, llm, lang: str) -> tuple[dict, str, str]:
-    """Grade the answer to the current question: ``(new state, progress, grade card)``.
+    """Grade the answer to the question on screen: ``(new state, progress, grade card)``; it stays on screen.
 
-    With an LLM in this session's settings (``llm``: :class:`ui.services.SessionLLM`) the card
-    shows its rubric grade beside the offline one; if that LLM cannot be used the offline
-    grade shows with a short notice.
+    A second answer to the same question is graded again and replaces the first grade. With an
+    LLM in this session's settings (``llm``: :class:`ui.services.SessionLLM`) the card shows its
+    rubric grade beside the offline one; if that LLM cannot be used the offline grade shows
+    with a short notice.
     """
     session = session_from(services, state, lang)
-    if session.done:
+    if session.done or session.finished:
         raise gr.Error(t("iv_done", lang))
     from rag.interview.text import sanitize
 
@@ -136,74 +158,33 @@ def submit_answer(services, answer: str, state: dict | None, llm, lang: str) -> 
         raise gr.Error(t("iv_empty", lang))
     session.grader, reason = services.grader_for(llm)
     item = session.current_item()
-    result = session.submit(answer)
+    result = session.answer(answer)
     state = session.to_state()
-    hint = f"\n\n{t('iv_done', lang)}" if session.done else ""
+    hint = f"\n\n{t('iv_last', lang)}" if session.position == len(session.item_ids) - 1 else ""
     notices = (t("iv_llm_unavailable", lang, why=reason),) if reason else ()
     return state, progress_markdown(state, lang) + hint, render.grade_card_html(result, item, lang, notices)
 
 
-def wire(p: InterviewParts, ctx) -> None:
-    services = ctx.services
+def unsubmitted(answer: str, state: dict | None) -> bool:
+    """The box holds text that is not the graded answer of the question on screen."""
+    from rag.interview.text import sanitize
 
-    def session_of(state, lang):
-        return session_from(services, state, lang)
+    text, current = sanitize(answer), (state or {}).get("current")
+    if not text:
+        return False
+    return current is None or (text != current["answer"] and not text.startswith(current["answer"]))
 
-    def section_of(q) -> str:
-        item = services.item(q.id) if q is not None else None
-        return render.section_of(item) if item is not None else ""
 
-    def start(docs, topics, count, order, profile, lang):
-        from rag.interview.session import InterviewSession, SessionConfig
+def screen(services, state: dict | None, lang: str, answer: str = "") -> tuple:
+    """Everything the tab shows for ``state``, in :func:`screen_outputs` order (start, resume, restart)."""
+    live = bool(state) and not state.get("finished")
+    setup_open = not live
+    return (state, progress_markdown(state, lang), current_markdown(services, state, lang) if live else "",
+            answer, current_card(services, state, lang) if live else "", gr.update(value=None, visible=False), "",
+            gr.update(value=None, visible=False),
+            gr.update(open=setup_open), gr.update(visible=live), gr.update(visible=False), gr.update(visible=False))
 
-        try:
-            config = SessionConfig(tuple(docs or ()), tuple(topics or ()), int(count), order or "random",
-                                   (profile or "").strip() or services.settings.profile, lang=lang)
-            session = InterviewSession.start(services.grader, services.store, config)
-        except ValueError as exc:
-            raise gr.Error(f"{t('iv_no_questions', lang)} ({exc})") from None
-        state = session.to_state()
-        q = session.next_question()
-        return (state, progress_markdown(state, lang), question_markdown(q, lang, section_of(q)), "", "", "", "",
-                gr.update(value=None, visible=False), gr.update(open=False))
 
-    p.start.click(start, [p.docs, p.topics, p.count, p.order, p.profile, ctx.lang],
-                  [p.state, p.progress, p.question, p.answer, p.grade, p.chart, p.report, p.export, p.setup],
-                  api_name="interview_start", api_visibility="undocumented")
-
-    def submit(answer, state, llm, lang):
-        return submit_answer(services, answer, state, llm, lang)
-
-    p.submit.click(submit, [p.answer, p.state, ctx.llm, ctx.lang], [p.state, p.progress, p.grade],
-                   api_name="interview_submit",
-                   api_visibility="undocumented", show_progress="minimal")
-
-    def advance(state, lang, skip=False):
-        session = session_of(state, lang)
-        if skip:
-            session.skip()
-        q = session.next_question()
-        state = session.to_state()
-        text = question_markdown(q, lang, section_of(q)) if q is not None else f"*{t('iv_done', lang)}*"
-        return state, progress_markdown(state, lang), text, "", ""
-
-    outs = [p.state, p.progress, p.question, p.answer, p.grade]
-    p.next.click(lambda s, lang: advance(s, lang), [p.state, ctx.lang], outs, api_name="interview_next",
-                 api_visibility="undocumented")
-    p.skip.click(lambda s, lang: advance(s, lang, skip=True), [p.state, ctx.lang], outs, api_name="interview_skip",
-                 api_visibility="undocumented")
-
-    def finish(state, lang):
-        session = session_of(state, lang)
-        report = session.finish()
-        markdown = report.to_markdown()
-        rows = [(topic, mean, n) for topic, n, mean in report.by_topic()]
-        folder = Path(tempfile.mkdtemp(prefix="qbank-report-"))
-        path = folder / f"qbank-interview-{report.session_id}.md"
-        path.write_text(markdown, encoding="utf-8")
-        state = session.to_state()
-        return (state, progress_markdown(state, lang), render.bar_chart_html(rows, lang), markdown,
-                gr.update(value=str(path), visible=True))
-
-    p.finish.click(finish, [p.state, ctx.lang], [p.state, p.progress, p.chart, p.report, p.export],
-                   api_name="interview_finish", api_visibility="undocumented")
+def screen_outputs(p: InterviewParts) -> list:
+    return [p.state, p.progress, p.question, p.answer, p.grade, p.chart, p.report, p.export, p.setup, p.work, p.after,
+            p.confirm]

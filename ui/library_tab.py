@@ -1,4 +1,5 @@
-"""Library tab: browse and filter every question, open one, and upload banks (searchable when the upload ends)."""
+"""Library tab: browse and filter every distinct question, open one (with its word-for-word copies), practise it
+or ask about it, and upload banks (searchable when the upload ends)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import pandas as pd
 
 from ingest.layout_choices import AUTO
 from ingest.segment import LAYOUTS
+from ingest.server_embed import EmbeddingServerError
+from rag.library import distinct
 from rag.uploads import ALLOWED_SUFFIXES
-from ui import render
-from ui.i18n import TEXT, t
+from ui import notices, render
+from ui.i18n import TEXT, t, topic_label
 
-COLUMNS = ("col_id", "col_question", "col_section", "col_topic", "col_where")
+COLUMNS = ("col_id", "col_question", "col_section", "col_topic", "col_where", "col_copies")
 PREVIEW_QUESTIONS = 5     # questions listed per file in the upload preview
 
 
@@ -28,6 +31,10 @@ class LibraryParts:
     count: gr.Markdown
     table: gr.Dataframe
     item: gr.Markdown
+    practise: gr.Button
+    ask: gr.Button
+    notice: gr.Markdown
+    selected: gr.State          # the id of the question opened in the item panel
     files: gr.File
     preview: gr.Markdown
     fix: gr.Row
@@ -42,9 +49,18 @@ class LibraryParts:
 
 
 def table(items, lang: str) -> pd.DataFrame:
-    """The library table for ``items``, with headers in ``lang``."""
-    rows = [(it.id, it.question, render.section_of(it), it.topic, render.where(it, lang)) for it in items]
+    """The library table for ``items``, with headers in ``lang``: one row per distinct question, its copies
+    counted in the last column (they are listed in the item)."""
+    rows = [(e.item.id, e.item.question, render.section_of(e.item), topic_label(e.item.topic, lang),
+             render.where(e.item, lang), f"+{len(e.copies)}" if e.copies else "") for e in distinct(list(items))]
     return pd.DataFrame(rows, columns=[t(c, lang) for c in COLUMNS])
+
+
+def count_text(items, lang: str) -> str:
+    """``共 152 题（21 道重复的题目已合并…）``: distinct questions, and how many copies were merged."""
+    entries = distinct(list(items))
+    merged = sum(len(e.copies) for e in entries)
+    return t("lib_count_merged", lang, n=len(entries), d=merged) if merged else t("lib_count", lang, n=len(entries))
 
 
 def layout_choices(lang: str) -> list[tuple[str, str]]:
@@ -120,15 +136,23 @@ def build(ctx) -> LibraryParts:
                   choices=lambda lg: _choices(services.topics(), lg))
         text = L.add(gr.Textbox(label=t("lib_filter_text", lang), elem_id="qb-lib-text", scale=2),
                      label="lib_filter_text")
-    count = gr.Markdown(t("lib_count", lang, n=len(items)), elem_id="qb-lib-count")
+    count = gr.Markdown(count_text(items, lang), elem_id="qb-lib-count")
+    from ui.library_anki import anki_row      # ⬇ the questions shown as an Anki deck (ui/library_anki.py)
+    anki_row(ctx, doc, topic, text)
     with gr.Row(equal_height=False):
+        with gr.Column(scale=5):
+            # one line per row (the whole question opens beside it): about 20 rows in view
+            tbl = L.add(gr.Dataframe(table(items, lang), label=t("lib_table", lang), interactive=False, wrap=False,
+                                     elem_id="qb-lib-table", max_height=760, show_search="none",
+                                     column_widths=["15%", "41%", "12%", "11%", "16%", "5%"]), label="lib_table")
         with gr.Column(scale=3):
-            tbl = L.add(gr.Dataframe(table(items, lang), label=t("lib_table", lang), interactive=False, wrap=True,
-                                     elem_id="qb-lib-table", max_height=520,
-                                     column_widths=["17%", "36%", "13%", "11%", "23%"]), label="lib_table")
-        with gr.Column(scale=2):
-            item = L.add(gr.Markdown(t("lib_item_empty", lang), elem_id="qb-lib-item", latex_delimiters=render.LATEX),
-                         value="lib_item_empty")
+            with gr.Row():
+                practise = L.add(gr.Button(t("lib_practise", lang), elem_id="qb-lib-practise", interactive=False,
+                                           size="sm"), value="lib_practise")
+                ask = L.add(gr.Button(t("lib_ask", lang), elem_id="qb-lib-ask", interactive=False, size="sm"),
+                            value="lib_ask")
+            notice = gr.Markdown("", elem_id="qb-lib-notice")
+            item = gr.Markdown(t("lib_item_empty", lang), elem_id="qb-lib-item", latex_delimiters=render.LATEX)
     with gr.Group():
         files = L.add(gr.File(label=t("lib_upload", lang, mb=mb), file_count="multiple", type="filepath",
                               file_types=list(ALLOWED_SUFFIXES), elem_id="qb-upload-files", height=140),
@@ -148,8 +172,9 @@ def build(ctx) -> LibraryParts:
         # the scriptable /upload endpoint (gradio_client, tests): the same upload without the preview's choices
         upload_api = gr.Button(visible=False, elem_id="qb-upload-api")
         result = gr.Markdown("", elem_id="qb-upload-result")
-    return LibraryParts(doc, topic, text, count, tbl, item, files, preview, fix, pick, marker, resplit, upload,
-                        upload_api, result, gr.State({}), gr.BrowserState("", storage_key="qbank-upload-owner"))
+    return LibraryParts(doc, topic, text, count, tbl, item, practise, ask, notice, gr.State(""), files, preview, fix,
+                        pick, marker, resplit, upload, upload_api, result, gr.State({}),
+                        gr.BrowserState("", storage_key="qbank-upload-owner"))
 
 
 def filtered(services, doc: str, topic: str, text: str, lang: str):
@@ -158,7 +183,7 @@ def filtered(services, doc: str, topic: str, text: str, lang: str):
     needle = (text or "").strip().lower()
     if needle:
         items = [it for it in items if needle in it.question.lower() or needle in it.id.lower()]
-    return t("lib_count", lang, n=len(items)), table(items, lang)
+    return count_text(items, lang), table(items, lang)
 
 
 def upload_summary(report, lang: str) -> str:
@@ -188,8 +213,12 @@ def wire(p: LibraryParts, ctx) -> None:
     def refresh(doc, topic, text, lang):
         return filtered(services, doc, topic, text, lang)
 
-    for trigger in (p.doc.change, p.topic.change, p.text.submit, p.text.blur):
+    for trigger in (p.doc.change, p.topic.change):
         trigger(refresh, filters, [p.count, p.table], api_visibility="private", show_progress="hidden")
+    # the text filter follows the typing (.change: an IME's committed text too, not only key presses):
+    # one run at a time, and only the latest value waits behind it
+    p.text.change(refresh, filters, [p.count, p.table], api_visibility="private", show_progress="hidden",
+                  trigger_mode="always_last")
     ctx.after_lang.append((refresh, filters, [p.count, p.table]))
 
     def open_row(df: pd.DataFrame, lang, evt: gr.SelectData):
@@ -198,14 +227,24 @@ def wire(p: LibraryParts, ctx) -> None:
         else:
             row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
             if df is None or row is None or not 0 <= row < len(df):
-                return gr.update()
+                return gr.update(), gr.update(), "", gr.update(), gr.update()
             item_id = str(df.iloc[row, 0])
-        item = services.item(item_id)
-        if item is None:
-            raise gr.Error(f"no item with id {item_id!r}; refresh the page")
-        return render.item_markdown(item, lang)
+        return item_view(item_id, lang)
 
-    p.table.select(open_row, [p.table, ctx.lang], [p.item], api_visibility="private")
+    def item_view(item_id, lang):
+        """(item panel, selected id, notice, practise button, ask button) for ``item_id``."""
+        item = services.item(item_id) if item_id else None
+        if item is None:
+            message = notices.mistake("library.open", t("err_item_gone", lang, id=item_id)) if item_id else ""
+            return t("lib_item_empty", lang), "", message, gr.update(interactive=False), gr.update(interactive=False)
+        copies = [c for c in (services.item(d) for d in item.duplicates) if c is not None]
+        on = gr.update(interactive=True)
+        return render.item_markdown(item, lang, copies), item.id, "", on, on
+
+    item_outputs = [p.item, p.selected, p.notice, p.practise, p.ask]
+    p.table.select(open_row, [p.table, ctx.lang], item_outputs, api_visibility="private")
+    ctx.after_lang.append((item_view, [p.selected, ctx.lang], item_outputs))    # the open item in the new language
+    wire_actions(p, ctx)
 
     def chosen_files(paths) -> list[tuple[str, str]]:
         return [(Path(p).name, p) for p in (paths if isinstance(paths, list) else [paths])] if paths else []
@@ -221,7 +260,7 @@ def wire(p: LibraryParts, ctx) -> None:
         try:
             previews = services.preview(files, choices)
         except ValueError as exc:        # an unknown layout name (not one of the marker's choices)
-            raise gr.Error(str(exc)) from None
+            raise gr.Error(str(exc), print_exception=False) from None
         pick = pick if pick in names else names[0]
         return (preview_markdown(previews, lang), gr.update(visible=True),
                 gr.update(choices=names, value=pick, visible=len(names) > 1), choices[pick], choices)
@@ -237,7 +276,8 @@ def wire(p: LibraryParts, ctx) -> None:
     def resplit(paths, pick, marker, choices, lang):
         files = chosen_files(paths)
         if not files:
-            raise gr.Error(t("lib_upload_none", lang))
+            return (notices.mistake("library.resplit", t("lib_upload_none", lang)), gr.update(), gr.update(),
+                    gr.update(), choices)
         names = [name for name, _ in files]
         target = pick if pick in names else names[0]
         choices = {**(choices or {}), target: marker or AUTO}
@@ -251,14 +291,17 @@ def wire(p: LibraryParts, ctx) -> None:
 
     def do_upload(paths, doc, topic, text, lang, choices=None, owner="", progress=gr.Progress()):
         if not paths:
-            raise gr.Error(t("lib_upload_none", lang))
+            notices.mistake("library.upload", t("lib_upload_none", "en"))
+            raise gr.Error(t("lib_upload_none", lang), print_exception=False)
         progress(0.05, desc=t("lib_uploading", lang))
         files = chosen_files(paths)
         try:
             report = services.upload(files, {name: choices[name] for name, _ in files if name in (choices or {})},
                                      owner=owner)
         except ValueError as exc:        # an unknown layout name: nothing was stored
-            raise gr.Error(str(exc)) from None
+            raise gr.Error(str(exc), print_exception=False) from None
+        except EmbeddingServerError as exc:    # the embedding server is down: the index and the banks are unchanged
+            raise gr.Error(exc.localized(lang), print_exception=False) from None
         progress(1.0)
         count, tbl = filtered(services, doc, topic, text, lang)
         docs = gr.Dropdown(choices=_choices(services.docs(), lang))
@@ -273,6 +316,9 @@ def wire(p: LibraryParts, ctx) -> None:
     def do_upload_browser(paths, doc, topic, text, lang, choices, token, progress=gr.Progress()):
         # the first upload of a browser gives it a token, kept in its localStorage
         token = token if isinstance(token, str) and re.fullmatch(r"[0-9a-f]{32}", token) else secrets.token_hex(16)
+        if not paths:       # nothing chosen: a notice where the result would be
+            return [notices.mistake("library.upload", t("lib_upload_none", lang)),
+                    *[gr.update()] * (len(outputs) - 1), token]
         return [*do_upload(paths, doc, topic, text, lang, choices, f"browser:{token}", progress), token]
 
     p.upload.click(do_upload_browser, [p.files, *filters, p.choices, p.owner], [*outputs, p.owner],
@@ -285,3 +331,48 @@ def wire(p: LibraryParts, ctx) -> None:
 
     p.upload_api.click(do_upload_api, [p.files, *filters], outputs, api_name="upload", concurrency_limit=1,
                        concurrency_id="upload")
+
+
+def wire_actions(p: LibraryParts, ctx) -> None:
+    """🎤 practise the selected question (a one-question interview) or 💬 ask about it (in the chat)."""
+    services = ctx.services
+    if ctx.tabs is None:
+        return
+
+    def practise(item_id, profile, previous, lang):
+        from rag.interview.session import SessionConfig
+        from ui.interview_events import start_session
+        from ui.interview_tab import screen
+
+        item = services.item(item_id or "")
+        if item is None:
+            return [gr.update(), notices.mistake("library.practise", t("lib_pick_first", lang)),
+                    *[gr.update()] * len(iv_outputs)]
+        config = SessionConfig(count=1, profile=(profile or "").strip() or services.settings.profile, lang=lang,
+                               items=(item.id,))
+        state = start_session(services, config, previous).to_state()
+        return [gr.Tabs(selected="interview"), "", *screen(services, state, lang)]
+
+    from ui.interview_tab import screen_outputs
+
+    iv = ctx.interview
+    iv_outputs = screen_outputs(iv)
+    p.practise.click(practise, [p.selected, iv.profile, iv.state, ctx.lang], [ctx.tabs, p.notice, *iv_outputs],
+                     api_visibility="private")
+
+    chat = ctx.chat
+
+    def ask(item_id, history, state, llm, lang, view):
+        from ui.chat_tab import answer_updates
+
+        item = services.item(item_id or "")
+        if item is None:
+            yield [gr.update(), notices.mistake("library.ask", t("lib_pick_first", lang)), *[gr.update()] * 8]
+            return
+        yield [gr.Tabs(selected="chat"), "", *[gr.update()] * 7, view]
+        for update in answer_updates(services, item.question, history, state, llm, lang, view):
+            yield [gr.update(), "", *update, view]
+
+    p.ask.click(ask, [p.selected, chat.chatbot, chat.state, ctx.llm, ctx.lang, chat.view],
+                [ctx.tabs, p.notice, chat.chatbot, chat.question, chat.badge, chat.notice, chat.cites, chat.related,
+                 chat.state, chat.view], api_name="library_ask", api_visibility="private", show_progress="minimal")

@@ -10,7 +10,7 @@ import html
 import re
 from urllib.parse import quote, unquote
 
-from ui.i18n import TEXT, t
+from ui.i18n import TEXT, t, topic_label
 
 CITE_PREFIX = "#qb-cite="
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -41,12 +41,30 @@ def section_of(item) -> str:
     return section[len(doc) + 3:] if doc and section.startswith(f"{doc} › ") else section
 
 
-def item_markdown(item, lang: str = "zh") -> str:
-    """The whole Q&A item for the side panel / library: question, where it is, the full answer."""
+def bank(text: str) -> str:
+    """Inline text taken from a bank (a question, a document title), marked so that it is never
+    mistaken for UI text (``class="qb-bank"``: the language tests skip it)."""
+    return f'<span class="qb-bank">{html.escape(text, quote=False)}</span>' if text else ""
+
+
+def bank_block(markdown: str) -> str:
+    """A block of bank Markdown (an answer) inside a ``qb-bank`` div; blank lines keep it Markdown."""
+    return f'<div class="qb-bank">\n\n{markdown}\n\n</div>' if markdown else ""
+
+
+def item_markdown(item, lang: str = "zh", copies=()) -> str:
+    """The whole Q&A item for the side panel / library: question, where it is, the full answer.
+
+    Args:
+        item: a ``QAItem``.
+        lang: ``zh`` or ``en``.
+        copies: the items whose question is word for word the same (``item.duplicates`` opened):
+            listed with their document and location; without them the duplicate ids are listed.
+    """
     rows = [
-        f"### {item.question}",
+        f"### {bank(item.question)}",
         "",
-        f"**{t('doc', lang)}:** {item.doc}  ",
+        f"**{t('doc', lang)}:** {bank(item.doc)}  ",
         f"**{t('file', lang)}:** `{item.file}`  ",
     ]
     if item.number is not None:
@@ -56,14 +74,18 @@ def item_markdown(item, lang: str = "zh") -> str:
     if getattr(item, "page", None):
         rows.append(f"**{t('page', lang)}:** {item.page}  ")
     if section_of(item):
-        rows.append(f"**{t('section', lang)}:** {section_of(item)}  ")
+        rows.append(f"**{t('section', lang)}:** {bank(section_of(item))}  ")
     if getattr(item, "topic", ""):
-        rows.append(f"**{t('topic', lang)}:** {item.topic}  ")
-    if getattr(item, "duplicates", ()):
+        rows.append(f"**{t('topic', lang)}:** {topic_label(item.topic, lang)}  ")
+    if copies:
+        rows += ["", f"**{t('also_in', lang)}:**", ""]
+        rows += [f"- {bank(c.doc)} · {where(c, lang)}" for c in copies]
+        rows.append("")
+    elif getattr(item, "duplicates", ()):
         rows.append(f"**{t('also_in', lang)}:** {', '.join(item.duplicates)}  ")
     if getattr(item, "detail", "") and item.detail != item.question:
-        rows += ["", f"> {item.detail}"]
-    rows += ["", f"#### {t('answer', lang)}", "", item.answer]
+        rows += ["", f"> {bank(item.detail)}"]
+    rows += ["", f"#### {t('answer', lang)}", "", bank_block(item.answer)]
     return "\n".join(rows)
 
 
@@ -104,11 +126,13 @@ def _link(chunk: str, ids: dict[int, str]) -> str:
 
 def answer_markdown(answer, lang: str = "zh") -> str:
     """An answer as a chat message: text with linked ``[n]`` markers, then its linked sources and mode."""
+    from ui.answer_text import answer_body
+
     ids = {c.n: c.id for c in answer.citations}
-    parts = [link_citations(answer.answer, ids)]
+    parts = [bank_block(link_citations(answer_body(answer), ids))]
     resolved = getattr(answer, "resolved_question", "")
     if resolved and resolved.strip() != answer.question.strip():
-        parts.insert(0, f"<sub>🔗 {t('resolved_as', lang)}{resolved}</sub>")
+        parts.insert(0, f"<sub>🔗 {t('resolved_as', lang)}{bank(resolved)}</sub>")
     if answer.citations:
         parts.append(sources_markdown([(c.n, c) for c in answer.citations], lang))
     label = t(level_key(answer.mode, answer.abstained, getattr(answer, "level", "")), lang)
@@ -123,7 +147,7 @@ def citation_row(n: int, item, lang: str = "zh") -> str:
 
 def sources_markdown(ids_items: list, lang: str = "zh") -> str:
     """A compact 'sources' footer for an answer message: one linked line per citation."""
-    lines = [f"- [\\[{n}\\]]({cite_href(it.id)}) {it.question} — *{where(it, lang)}*" for n, it in ids_items]
+    lines = [f"- [\\[{n}\\]]({cite_href(it.id)}) {bank(it.question)} — *{where(it, lang)}*" for n, it in ids_items]
     return "\n".join(lines)
 
 
@@ -227,19 +251,6 @@ def _status(status: str, lang: str) -> str:
     return t(f"status_{status}", lang) if f"status_{status}" in TEXT else status
 
 
-def bar_chart_html(rows: list[tuple[str, float, int]], lang: str = "zh") -> str:
-    """A horizontal bar chart of mean score per topic: rows of ``(topic, mean score 0-100, questions)``."""
-    e = html.escape
-    bars = []
-    for topic, score, n in rows:
-        color = "#047857" if score >= 75 else "#b45309" if score >= 50 else "#b91c1c"
-        bars.append(
-            f'<div class="qb-bar-row" data-topic="{e(topic)}"><span class="qb-bar-label">{e(topic)} ({n})</span>'
-            f'<span class="qb-bar-track"><span class="qb-bar" style="width:{max(0.0, min(100.0, score)):.0f}%;'
-            f'background:{color}"></span></span><span class="qb-bar-value">{score:.0f}</span></div>')
-    return f'<div class="qb-chart" id="qb-topic-chart"><h4>{e(t("iv_chart", lang))}</h4>{"".join(bars)}</div>'
-
-
 CSS = """
 .qb-badge {color: #fff; padding: 2px 10px; border-radius: 12px; font-size: 0.85em; font-weight: 600;}
 #qb-item-panel {max-height: 640px; overflow-y: auto;}
@@ -253,18 +264,47 @@ CSS = """
 .qb-uncertain {background: #fef3c7; color: #92400e; border-radius: 8px; padding: 1px 8px; font-size: 0.7em;}
 .qb-evidence {color: #4b5563; font-size: 0.9em; margin-left: 1.4em;}
 .qb-ref {white-space: pre-wrap; font-size: 0.92em; margin-top: 6px;}
-.qb-chart h4 {margin: 4px 0 8px;}
-.qb-bar-row {display: flex; align-items: center; gap: 8px; margin: 4px 0;}
-.qb-bar-label {width: 11em; text-align: right; font-size: 0.9em;}
-.qb-bar-track {flex: 1; background: #e5e7eb; border-radius: 4px; height: 16px; position: relative;}
-.qb-bar {display: block; height: 100%; border-radius: 4px;}
-.qb-bar-value {width: 3em; font-variant-numeric: tabular-nums;}
+#qb-send, #qb-clear, #qb-lib-practise, #qb-lib-ask {white-space: nowrap;}
+#qb-notice:empty, #qb-lib-notice:empty {display: none;}
+/* the library and history tables: a clicked row is highlighted as a whole, never shown as a cell being edited */
+:is(#qb-lib-table, #qb-hi-table) [role=gridcell] {cursor: pointer;}
+:is(#qb-lib-table, #qb-hi-table) .cell-selected {outline: none !important; box-shadow: none !important;}
+:is(#qb-lib-table, #qb-hi-table) .cell-selected, :is(#qb-lib-table, #qb-hi-table) .cell-selected * {border-color: transparent !important;}
+:is(#qb-lib-table, #qb-hi-table) .selection-button, :is(#qb-lib-table, #qb-hi-table) .cell-menu-button {display: none !important;}
+:is(#qb-lib-table, #qb-hi-table) [role=gridcell]:focus, :is(#qb-lib-table, #qb-hi-table) [role=gridcell] *:focus, :is(#qb-lib-table, #qb-hi-table) [role=gridcell] input,
+:is(#qb-lib-table, #qb-hi-table) [role=gridcell] textarea {outline: none !important; box-shadow: none !important;
+  border-color: transparent !important;}
+:is(#qb-lib-table, #qb-hi-table) [role=gridcell], :is(#qb-lib-table, #qb-hi-table) [role=gridcell] .cell-wrap, :is(#qb-lib-table, #qb-hi-table) [data-expanded]
+  {outline: none !important; box-shadow: none !important; border-color: transparent !important;}
+:is(#qb-lib-table, #qb-hi-table) [role=gridcell]::before, :is(#qb-lib-table, #qb-hi-table) [role=gridcell]::after {display: none !important;}
+:is(#qb-lib-table, #qb-hi-table) [role=row]:has(.cell-selected) [role=gridcell] {background: var(--color-accent-soft) !important;
+  font-weight: 600;}
 """
 
 # Clicking a [n] citation link inside the chat opens the item in the side panel: the link's
 # target is put in a hidden textbox and a hidden button is clicked (its event runs in Python).
 HEAD = """
 <script>
+// Bring a just-filled element into view when it is off screen (a phone: the side panel and the grade card
+// sit below the chat / the answer box). Called from the events' js= hooks (ui/chat_tab.py, ui/interview_tab.py).
+window.qbReveal = function (selector) {
+  setTimeout(function () {
+    const el = document.querySelector(selector);
+    if (!el) return;
+    const r = el.getBoundingClientRect();
+    if (r.top < 0 || r.top > window.innerHeight - 60) el.scrollIntoView({behavior: "smooth", block: "start"});
+  }, 120);
+};
+// Gradio's own texts (the upload area, "Clear", loading) follow the app's language, not the browser's:
+// its locale store is switched through the frontend module that holds it.
+window.qbSetLocale = async function (lang) {
+  const want = lang === "en" ? "en" : "zh-CN";
+  document.documentElement.setAttribute("lang", want);
+  const url = performance.getEntriesByType("resource").map(function (e) { return e.name; })
+    .find(function (n) { return n.indexOf("/assets/core-") >= 0 && n.slice(-3) === ".js"; });
+  if (!url) return;
+  try { const m = await import(url); if (m.changeLocale) m.changeLocale(want); } catch (e) { console.warn(e); }
+};
 document.addEventListener("click", function (ev) {
   const a = ev.target.closest && ev.target.closest('a[href*="#qb-cite="]');
   if (!a) return;

@@ -11,7 +11,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingest.items import QAItem
 from ingest.settings import Settings
@@ -60,11 +60,16 @@ class Services:
         self._library_cache: tuple[str, list[QAItem]] | None = None
         self._grader = None
         self._store = None
+        self._log = None
 
     def warm_up(self) -> None:
         """Load the index, the embedding model, the answer layer and the grader before the first user arrives."""
         self._searcher.warm_up()
         self.grader.warm_up()
+        try:        # the history opened (and migrated) now, not inside a user's first event
+            _ = self.store, self.log
+        except OSError:
+            pass    # a damaged or unwritable history: the app still serves; the interview tabs say what is wrong
         if self.settings.llm_backend == "none":     # an LLM default would send a request: not at start-up
             self.answerer(SessionLLM.default(self.settings)).ask("什么是过拟合？")
 
@@ -80,13 +85,23 @@ class Services:
 
     @property
     def store(self):
-        """Interview history and spaced repetition (``rag.interview.store.HistoryStore``, SQLite)."""
-        from rag.interview.store import HistoryStore
+        """Interview history and spaced repetition (SQLite under $QBANK_HOME, or the database: ``database_url``)."""
+        from rag.interview.history import open_history
 
         with self._lock:
             if self._store is None:
-                self._store = HistoryStore(self.settings.db_path)
+                self._store = open_history(self.settings)
             return self._store
+
+    @property
+    def log(self):
+        """Practice sessions and conversations per profile (``rag.interview.sessions.SessionLog``, beside the history)."""
+        from rag.interview.history import open_session_log
+
+        with self._lock:
+            if self._log is None:
+                self._log = open_session_log(self.settings)
+            return self._log
 
     @property
     def searcher(self):
@@ -102,8 +117,6 @@ class Services:
             ``(grader, reason)``: ``reason`` is a short, key-free message when the session's LLM
             cannot be set up (then the grader is the offline one), else ``""``.
         """
-        from dataclasses import replace
-
         grader = self.grader
         if (llm.backend or "none") == "none":
             return grader, ""
@@ -145,6 +158,7 @@ class Services:
         """Every indexed item (cached per index version)."""
         from rag.library import Library
 
+        self._searcher.refresh()     # another replica's upload (database store)
         folder = str(self._searcher.index.folder)
         cache = self._library_cache
         if cache is None or cache[0] != folder:
@@ -225,10 +239,12 @@ def test_connection(services: Services, llm: SessionLLM) -> tuple[bool, str, int
     """Send one tiny prompt to the session's LLM.
 
     Returns:
-        ``(ok, reply or a key-free reason, milliseconds)``.
+        ``(ok, the reply or why it failed, milliseconds)``: the reason is a setting's message (str) or a
+        key-free :class:`rag.llm.LLMError` (``ui.answer_text.llm_error_text`` words it).
     """
     from langchain_core.messages import HumanMessage
 
+    from rag.answer_types import LLMError
     from rag.llm import describe_failure, make_chat_model, stream_with_deadline
 
     settings = services.settings_for(llm)
@@ -247,6 +263,10 @@ def test_connection(services: Services, llm: SessionLLM) -> tuple[bool, str, int
         reply, ok = str(exc), False
     except Exception as exc:  # noqa: BLE001 - any transport failure becomes a short, key-free reason
         reply, ok = describe_failure(exc, settings.replace(llm_timeout=timeout)), False
+    if isinstance(reply, LLMError):
+        if llm.api_key:
+            reply = replace(reply, detail=reply.detail.replace(llm.api_key, "***"), where=reply.where.replace(llm.api_key, "***"))
+        return ok, reply, int((time.perf_counter() - t0) * 1000)
     if llm.api_key:
         reply = reply.replace(llm.api_key, "***")
     return ok, reply[:200], int((time.perf_counter() - t0) * 1000)

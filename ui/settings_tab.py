@@ -11,10 +11,13 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ui import notices
 from ui.i18n import t
+from ui.answer_text import llm_error_text
 from ui.services import SessionLLM, test_connection
 
 BACKENDS = ("none", "openai", "ollama", "local")
+MODEL_EXAMPLES = {"openai": "deepseek-chat", "ollama": "qwen2.5:7b", "local": "/models/Qwen2.5-0.5B-Instruct"}
 
 
 @dataclass
@@ -59,18 +62,45 @@ def session_llm(current: SessionLLM, backend: str, model: str, base_url: str, ap
     return SessionLLM(backend or "none", (model or "").strip(), (base_url or "").strip(), key if backend == "openai" else "")
 
 
+def llm_problem(llm: SessionLLM, lang: str, exc: Exception | None = None, server_key: bool = False) -> str:
+    """What to fix in this page's fields for ``llm``, in ``lang`` (never an environment variable).
+
+    Args:
+        llm: the session's LLM settings.
+        lang: ``zh`` or ``en``.
+        exc: the error the LLM layer raised, if any: shown as is when no field explains it.
+        server_key: the server has an API key of its own (its environment) that this session may use.
+    """
+    if llm.backend in MODEL_EXAMPLES and not llm.model:
+        return t("set_need_model", lang, example=MODEL_EXAMPLES[llm.backend])
+    if llm.backend == "openai" and not llm.base_url and not llm.api_key and not server_key:
+        return t("set_need_key", lang)
+    if isinstance(exc, ImportError):
+        return t("set_missing_package", lang, why=exc)
+    return str(exc) if exc is not None else ""
+
+
 def wire(p: SettingsParts, ctx) -> None:
     services = ctx.services
     fields = [ctx.llm, p.backend, p.model, p.base_url, p.api_key, ctx.lang]
+
+    def server_key() -> bool:
+        import os
+
+        return bool(os.environ.get(services.settings.llm_api_key_env))
 
     def apply(current, backend, model, base_url, api_key, lang):
         from rag.llm import check_llm_settings
 
         llm = session_llm(current, backend, model, base_url, api_key)
-        try:   # fail now, naming the setting to fix, rather than at the first question
-            check_llm_settings(services.settings_for(llm), llm.api_key or None)
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from None
+        problem = llm_problem(llm, lang, server_key=server_key())
+        if not problem:   # fail now, naming the field to fix, rather than at the first question
+            try:
+                check_llm_settings(services.settings_for(llm), llm.api_key or None)
+            except ValueError as exc:
+                problem = llm_problem(llm, lang, exc, server_key())
+        if problem:
+            return current, gr.update(), notices.mistake("settings.apply", t("set_invalid", lang, why=problem))
         placeholder = t("set_api_key_kept", lang) if llm.api_key else t("set_api_key_ph", lang)
         label = dict((v, k) for k, v in backend_choices(lang))[llm.backend]
         return llm, gr.update(value="", placeholder=placeholder), t("set_saved", lang, backend=label)
@@ -82,7 +112,7 @@ def wire(p: SettingsParts, ctx) -> None:
         if llm.backend == "none":
             return t("set_test_none", lang)
         ok, reply, ms = test_connection(services, llm)
-        return t("set_test_ok", lang, ms=ms, reply=reply) if ok else t("set_test_fail", lang, error=reply)
+        return t("set_test_ok", lang, ms=ms, reply=reply) if ok else t("set_test_fail", lang, error=llm_error_text(reply, lang))
 
     p.test.click(test, fields, [p.status], api_visibility="private", concurrency_limit=4,
                  concurrency_id="llm-test")

@@ -9,7 +9,6 @@ term pairs and sibling things by which :mod:`rag.interview.polarity` sees a swap
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -17,6 +16,9 @@ import numpy as np
 
 from ingest.items import QAItem
 from ingest.keypoints import key_points, split_label, statements
+from ingest.text import stopwords
+from ingest.text.idf import bm25_idf
+from ingest.text.script import CJK, CJK_CHAR, has_cjk
 from rag.interview import polarity
 from rag.interview.text import clauses
 
@@ -24,12 +26,8 @@ THING_SHARE = 0.5        # a term in more than this share of the statements is t
 
 # discourse and function words: frequent in candidates' speech, rare enough in the banks to get a high
 # IDF, and never what an answer is about
-FUNCTION_WORDS = set("""
-换句话说 反之 也就是说 总之 此外 另外 然后 首先 其次 最后 同时 能够 可能 一些 一种 一个 通过 进行 使用 使得 以及 并且 从而
-因此 所以 因为 如果 而且 其中 这种 这些 那些 具有 包括 等等 例如 比如 特别 尤其 相对 相应 对于 关于 基于 用于 由于 之间
-之后 之前 其他 所有 每个 各种 主要 具体 通常 一般 往往 常用 常见 需要 可以 就是 还是 或者 以便 以及 并 但是 然而 不过
-即 则 该 此 其 它们 我们 他们 大家 这样 那样 如何 怎样 一定 比较 更加 非常 很多 许多 大量 较 更 最 都 也 还 又 再 已经
-""".split())
+FUNCTION_WORDS = stopwords.load("function")
+_CJK_THEN = re.compile(rf"[{CJK}]+则")     # 否则, 原则: a connective, not a term
 
 
 class Vocabulary:
@@ -58,8 +56,7 @@ class Vocabulary:
         return inv.get(term, set())
 
     def idf(self, term: str) -> float:
-        df = self.doc_freq.get(term, 0)
-        return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+        return bm25_idf(self.n_docs, self.doc_freq.get(term, 0))
 
     def terms(self, text: str) -> dict[str, float]:
         """Distinct terms with IDF weights; a term inside a longer term of the same text is dropped."""
@@ -69,8 +66,7 @@ class Vocabulary:
         toks = {t for t in toks if canon.get(t.replace("_", " "), t).replace(" ", "_") == t
                 or canon[t.replace("_", " ")].replace(" ", "_") not in toks}
         keep = {t for t in toks if not any(t != o and t in o and len(o) > len(t) for o in toks)}
-        keep = {t for t in keep if t not in FUNCTION_WORDS and not re.fullmatch(r"[\u4e00-\u9fff]", t)
-                and not re.fullmatch(r"[\u4e00-\u9fff]+则", t)}
+        keep = {t for t in keep if t not in FUNCTION_WORDS and not CJK_CHAR.fullmatch(t) and not _CJK_THEN.fullmatch(t)}
         return {t: self.idf(t) for t in keep}
 
 
@@ -85,7 +81,7 @@ def match(term: str, have: dict[str, float] | set[str]) -> float:
     for h in have:
         if term in h:
             return 1.0
-        if len(h) >= 2 and h in term and (len(h) >= 3 or re.search(r"[\u4e00-\u9fff]", h)):
+        if len(h) >= 2 and h in term and (len(h) >= 3 or has_cjk(h)):
             best = PART_CREDIT
     return best
 
@@ -167,10 +163,10 @@ def thing_keys(vocab: Vocabulary, things: frozenset[str]) -> dict[str, re.Patter
     out = {}
     for t in things:
         keys = {t.replace("_", " ")} | vocab.aliases(t)
-        m = re.match(r"^([a-z][a-z0-9\-+.]*|[a-z]*\d[a-z0-9]*)(?=[\u4e00-\u9fff])", t)
+        m = re.match(rf"^([a-z][a-z0-9\-+.]*|[a-z]*\d[a-z0-9]*)(?=[{CJK}])", t)
         if m:
             keys.add(m.group(1))
-        if re.fullmatch(r"模型[\u4e00-\u9fff]{2,}", t):
+        if re.fullmatch(rf"模型[{CJK}]{{2,}}", t):
             keys.add(t[2:])                      # 模型剪枝 -> 剪枝
         alts = sorted((re.escape(k) for k in keys if k), key=len, reverse=True)
         out[t] = re.compile(r"(?<![a-z0-9])(?:" + "|".join(alts) + r")(?![a-z0-9])", re.I)

@@ -18,7 +18,15 @@ score is strictly higher; a tie is an error. Accuracy = correct pairs / all pair
 A line may carry ``"lang"``. A ``good`` answer with ``lang: en`` is the class ``good_en`` (the
 held-out set has one Chinese and one English good answer per question): the five pairs above
 use the Chinese ``good``, and ``good_en`` is checked in three more pairs (good_en > partial,
-good_en > wrong, good_en > offtopic), reported apart. False-contradiction rate = key points
+good_en > wrong, good_en > offtopic), reported apart. A ``wrong`` answer with ``lang: en`` is the
+class ``wrong_en``: it is ordered below good, good_en and partial like a Chinese wrong answer
+(good > wrong_en and partial > wrong_en count with the five pairs, good_en > wrong_en with the
+good_en pairs), and the mean of the wrong answers is reported with and without it (``wrong`` is
+the Chinese ones, ``wrong_all`` both). Other labels keep their class whatever their language.
+
+A question may have more than one answer of a class (the third held-out set does): then every
+answer of the first class is paired with every answer of the second (a question with two good
+and two partial answers has four good > partial pairs). False-contradiction rate = key points
 with status ``contradicted`` / all key points, over the answers labelled good (zh and en).
 """
 
@@ -38,11 +46,14 @@ import numpy as np
 from ingest.settings import DATA_DIR, Settings
 
 LABELS = ("good", "partial", "wrong", "offtopic")
-CLASSES = ("good", "good_en", "partial", "wrong", "offtopic")
-PAIRS = (("good", "partial"), ("good", "wrong"), ("partial", "wrong"), ("good", "offtopic"), ("partial", "offtopic"))
-EN_PAIRS = (("good_en", "partial"), ("good_en", "wrong"), ("good_en", "offtopic"))
+CLASSES = ("good", "good_en", "partial", "wrong", "wrong_en", "offtopic")
+PAIRS = (("good", "partial"), ("good", "wrong"), ("partial", "wrong"), ("good", "offtopic"), ("partial", "offtopic"),
+         ("good", "wrong_en"), ("partial", "wrong_en"))
+EN_PAIRS = (("good_en", "partial"), ("good_en", "wrong"), ("good_en", "offtopic"), ("good_en", "wrong_en"))
 DEFAULT_DATA = DATA_DIR / "eval" / "grading.jsonl"
-SETS = {"old": DEFAULT_DATA, "heldout": DATA_DIR / "eval" / "grading_heldout.jsonl"}
+SETS = {"old": DEFAULT_DATA, "tune": DATA_DIR / "eval" / "grading_tune.jsonl",
+        "tune2": DATA_DIR / "eval" / "grading_tune2.jsonl", "heldout": DATA_DIR / "eval" / "grading_heldout.jsonl",
+        "heldout3": DATA_DIR / "eval" / "grading_heldout3.jsonl"}
 
 
 @dataclass(frozen=True)
@@ -55,8 +66,11 @@ class Example:
 
     @property
     def cls(self) -> str:
-        """The class scored: the label, except that an English good answer is ``good_en``."""
-        return "good_en" if self.label == "good" and self.lang == "en" else self.label
+        """The class scored: the label, except that an English good answer is ``good_en`` and an English wrong
+        answer ``wrong_en``."""
+        if self.lang == "en" and self.label in ("good", "wrong"):
+            return self.label + "_en"
+        return self.label
 
 
 def item_id_of(ref: str) -> str:
@@ -77,29 +91,33 @@ def load_examples(path: Path = DEFAULT_DATA) -> list[Example]:
             if d.get("label") not in LABELS:
                 raise ValueError(f"{path}:{n}: label {d.get('label')!r} is not one of {LABELS}")
             out.append(Example(d["ref"], item_id_of(d["ref"]), d["label"], d["answer"], d.get("lang", "")))
-    seen = [(e.ref, e.cls) for e in out]
-    if len(set(seen)) != len(seen):
-        raise ValueError(f"{path}: a ref has two answers of one class (label, or good + lang en)")
     return out
 
 
-def pair_metrics(scores: dict[str, dict[str, float]], pairs=PAIRS) -> dict:
-    """Pairwise ordering accuracy over questions; ``scores[ref][cls]`` is the score of that answer."""
+def pair_metrics(scores: dict[str, dict[str, float | list[float]]], pairs=PAIRS) -> dict:
+    """Pairwise ordering accuracy over questions; ``scores[ref][cls]`` is the score of that answer, or the list of
+    scores of that class's answers (each paired with each answer of the other class)."""
     per_pair = {f"{a}>{b}": [0, 0] for a, b in pairs}
     errors = []
     for ref, s in sorted(scores.items()):
         for a, b in pairs:
             if a in s and b in s:
                 key = f"{a}>{b}"
-                per_pair[key][1] += 1
-                if s[a] > s[b]:
-                    per_pair[key][0] += 1
-                else:
-                    errors.append({"ref": ref, "pair": key, a: s[a], b: s[b]})
+                for x in _as_list(s[a]):
+                    for y in _as_list(s[b]):
+                        per_pair[key][1] += 1
+                        if x > y:
+                            per_pair[key][0] += 1
+                        else:
+                            errors.append({"ref": ref, "pair": key, a: x, b: y})
     correct = sum(c for c, _ in per_pair.values())
     total = sum(t for _, t in per_pair.values())
     return {"accuracy": correct / total if total else 0.0, "correct": correct, "pairs": total,
-            "per_pair": {k: (c / t if t else 0.0) for k, (c, t) in per_pair.items()}, "errors": errors}
+            "per_pair": {k: (c / t if t else 0.0) for k, (c, t) in per_pair.items() if t}, "errors": errors}
+
+
+def _as_list(x) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
 def evaluate(settings: Settings, data: Path = DEFAULT_DATA, grader=None) -> dict:
@@ -114,7 +132,7 @@ def evaluate(settings: Settings, data: Path = DEFAULT_DATA, grader=None) -> dict
     grader = grader or Grader(settings)
     grader.warm_up()
     examples = load_examples(data)
-    scores: dict[str, dict[str, float]] = defaultdict(dict)
+    scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     by_label: dict[str, list[int]] = defaultdict(list)
     contradicted = total_points = 0
     details, latencies = [], []
@@ -124,7 +142,7 @@ def evaluate(settings: Settings, data: Path = DEFAULT_DATA, grader=None) -> dict
         t0 = time.perf_counter()
         g = grader.grade(item, ex.answer)
         latencies.append(time.perf_counter() - t0)
-        scores[ex.ref][ex.cls] = g.score
+        scores[ex.ref][ex.cls].append(g.score)
         by_label[ex.cls].append(g.score)
         if ex.label == "good":
             contradicted += sum(1 for p in g.points if p.status == "contradicted")
@@ -136,9 +154,13 @@ def evaluate(settings: Settings, data: Path = DEFAULT_DATA, grader=None) -> dict
     if "good_en" in by_label:
         metrics["en_pairs"] = pair_metrics(scores, EN_PAIRS)
     lat = sorted(latencies)
+    means = {lb: round(sum(v) / len(v), 1) for lb, v in by_label.items()}
+    if "wrong_en" in by_label:
+        both = by_label.get("wrong", []) + by_label["wrong_en"]
+        means["wrong_all"] = round(sum(both) / len(both), 1)
     metrics.update({
         "questions": len(scores), "answers": len(examples),
-        "mean_score": {lb: round(sum(v) / len(v), 1) for lb, v in by_label.items()},
+        "mean_score": means,
         # share of the good answers' key points marked contradicted; None for a grader without point statuses
         "false_contradiction": {"rate": contradicted / total_points if total_points else None,
                                 "contradicted": contradicted, "points": total_points},
@@ -246,14 +268,19 @@ def format_comparison(results: dict[str, dict], data: Path | None = None) -> str
 
     lines = [f"set: {data or '?'} ({first['questions']} questions, {first['answers']} answers)",
              "pairs (per question, strict: a tie is an error): good>partial, good>wrong, partial>wrong, "
-             "good>offtopic, partial>offtopic; good = the Chinese/only good answer", "",
+             "good>offtopic, partial>offtopic (and good/partial>wrong_en when a wrong answer is in English); "
+             "good = the Chinese/only good answer; several answers of a class: every combination", "",
              row("metric", names), "|---|" + "---|" * len(names),
              row("**pair accuracy**", [f"**{pct(m['correct'], m['pairs'])}**" for m in ms])]
     lines += [row(k, [f"{m['per_pair'][k]:.1%}" for m in ms]) for k in first["per_pair"]]
     if "en_pairs" in first:
         lines.append(row("good_en pairs", [pct(m["en_pairs"]["correct"], m["en_pairs"]["pairs"]) for m in ms]))
         lines += [row(k, [f"{m['en_pairs']['per_pair'][k]:.1%}" for m in ms]) for k in first["en_pairs"]["per_pair"]]
-    lines += [row(f"mean {c}", [f"{m['mean_score'][c]:.1f}" for m in ms]) for c in CLASSES if c in first["mean_score"]]
+    for c in CLASSES + ("wrong_all",):
+        if c in first["mean_score"]:
+            label = {"wrong": "mean wrong (zh)" if "wrong_en" in first["mean_score"] else "mean wrong",
+                     "wrong_all": "mean wrong (zh + en)"}.get(c, f"mean {c}")
+            lines.append(row(label, [f"{m['mean_score'].get(c, float('nan')):.1f}" for m in ms]))
     fc = [m["false_contradiction"] for m in ms]
     lines.append(row("false-contradiction rate (good)",
                      [pct(f["contradicted"], f["points"]) if f["rate"] is not None else "n/a" for f in fc]))
@@ -264,8 +291,9 @@ def format_comparison(results: dict[str, dict], data: Path | None = None) -> str
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rag.interview.evaluate", description=__doc__.split("\n\n")[0])
-    p.add_argument("--set", dest="set_", metavar="old|heldout|PATH", default="old",
-                   help="labelled set: old (data/eval/grading.jsonl), heldout (data/eval/grading_heldout.jsonl, "
+    p.add_argument("--set", dest="set_", metavar="old|tune|tune2|heldout|heldout3|PATH", default="old",
+                   help="labelled set: old (data/eval/grading.jsonl), tune / tune2 (grading_tune*.jsonl), heldout "
+                        "(grading_heldout.jsonl, a tuning set since round 3), heldout3 (grading_heldout3.jsonl, "
                         "frozen: never tune on it) or a JSONL path")
     p.add_argument("--data", type=Path, help="labelled set path (same as --set PATH)")
     p.add_argument("--grader", choices=("both", "qbank", "baseline"), default="both",
@@ -274,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--verbose", action="store_true", help="also list every answer's score and the misordered pairs")
     args = p.parse_args(argv)
     data = args.data or SETS.get(args.set_, Path(args.set_))
+    if not Path(data).is_file():
+        p.error(f"no labelled set at {data}")
     which = ("qbank", "baseline") if args.grader == "both" else (args.grader,)
     results = compare(Settings.load(), data, which)
     if args.json:

@@ -30,6 +30,7 @@ import numpy as np
 
 from ingest.items import QAItem
 from ingest.settings import Settings
+from ingest.text.script import cjk_share
 from rag.interview.align import PreparedItem, Vocabulary, claim_terms, prepare, recall
 from rag.interview.claims import point_contradictions
 from rag.interview.result import Claim, GradeResult, PointGrade, Reference
@@ -38,8 +39,11 @@ from rag.interview.text import clauses, sanitize, truncate, units
 # ---- every tuned number of the offline grader, in one place -------------------------------------------
 # Chosen on data/eval/grading.jsonl (36 questions) and data/eval/grading_tune.jsonl (16 questions: good zh /
 # good en / short partial / wrong on-topic / off-topic), never on the held-out set; see README "Grading evaluation".
-T_PARTIAL, T_COVERED, T_FULL = 0.40, 0.51, 0.62   # USE cosine of a point and its best piece: partial / covered /
-                                                  # full credit (credit 0 → 0.5 → 1, linear in between)
+T_PARTIAL, T_COVERED, T_FULL = 0.40, 0.48, 0.57   # USE cosine of a point and its best piece: partial / covered /
+                                                  # full credit (credit 0 → 0.5 → 1, linear in between); COVERED and
+                                                  # FULL lowered from 0.51 / 0.62 with the evidence sharing below, which
+                                                  # lowers every credited cosine (grid on the three tuning sets: pair
+                                                  # accuracy flat at 0.938-0.942 for COVERED 0.47-0.51)
 EN_OFFSET = 0.10                # added to the cosine of a mostly-latin piece against a Chinese point
 T_ALIGN = 0.40                  # a clause aligned this well with a point makes a claim about it (contradiction check)
 MARGIN = 0.02                   # ... about the point(s) it is most like, within this
@@ -50,6 +54,11 @@ WRONG_CLAIM_FACTOR = 0.5        # ... and each one halves the whole answer's sco
                                 # made up for by correct words elsewhere
 WINDOW_COST = 0.01              # per extra clause in a piece: prefer the shortest piece that says the point
 TOPIC_LO, TOPIC_HI = 0.15, 0.30  # on-topic gate: 0 below LO, 1 above HI
+# Evidence is shared out, not copied: chosen on grading.jsonl + grading_tune.jsonl + grading_tune2.jsonl
+# (548 ordered pairs: 0.925 -> 0.940; grid REUSE 0-0.1 x SPECIFICITY 0-1.0, flat between 0.03 and 0.08).
+REUSE_COST = 0.05               # per point a clause already speaks for: one topical clause cannot cover every point
+SPECIFICITY = 0.5               # minus this x (the piece's mean cosine with the other points above T_PARTIAL)
+RELATED = 0.8                   # two key points this alike say nearly the same thing: one clause may cover both (0.6: 514/548, looser)
 # --------------------------------------------------------------------------------------------------------
 _INSTRUCTION = re.compile(
     r"(忽略|无视|不要管|忘记|ignore|disregard|forget).{0,12}(指令|规则|要求|提示|instruction|rule|prompt)|"
@@ -84,7 +93,7 @@ class Grader:
     def embedder(self):
         from ingest.embed import load_embedder
 
-        return load_embedder(self.settings.embedding_model)
+        return load_embedder(self.settings.embedding_model, self.settings)
 
     @property
     def vocab(self) -> Vocabulary:
@@ -193,10 +202,12 @@ class Grader:
         wrong = point_contradictions(prep, parts, vecs[:n], sims[:, :n], part_terms, T_ALIGN, MARGIN, AGREE_MARGIN,
                                      BLOCK_MARGIN)
         cost = WINDOW_COST * np.array([u.size - 1 for u in pieces])
+        clause_of = [[k for k, c in enumerate(parts) if u.start <= c.start and c.end <= u.end] or [0] for u in pieces]
+        choice = assign(sims, cost, clause_of, n, prep.point_vecs @ prep.point_vecs.T >= RELATED)
         grades = []
         for i, point in enumerate(prep.points):
-            j = int(np.argmax(sims[i] - cost))
-            s, u = float(sims[i, j]), pieces[j]
+            j, s = choice[i]
+            u = pieces[j]
             hit = wrong.get(i)
             if hit is not None:
                 grades.append(PointGrade(point, "contradicted", hit.evidence, hit.span, s, hit.reason,
@@ -206,6 +217,44 @@ class Grader:
             else:
                 grades.append(PointGrade(point, "covered" if s >= T_COVERED else "partial", u.text, (u.start, u.end), s))
         return tuple(grades), tuple(wrong[i] for i in sorted(wrong)), on_topic
+
+
+def assign(sims: np.ndarray, cost: np.ndarray, clause_of: list[list[int]], n_clauses: int,
+           related: np.ndarray | None = None, reuse: float = REUSE_COST,
+           specificity: float = SPECIFICITY) -> list[tuple[int, float]]:
+    """For each key point, the piece that is its evidence and the similarity credited: evidence is shared out.
+
+    A piece counts for a point by its cosine with it, less ``specificity`` × how much it is like the item's
+    *unrelated* points on average (above ``T_PARTIAL``: a clause about the topic in general is like all of them),
+    less ``reuse`` for each unrelated point its clauses already speak for. Points are served best-first. So one
+    clause that restates the topic cannot be the evidence for every point, while distinct clauses for distinct
+    points keep their full cosine. ``related[i, k]`` marks points that say nearly the same thing (one clause may
+    well cover both); by default no two points are related.
+
+    >>> sims = np.array([[0.60, 0.30], [0.58, 0.55]])          # clause 0 is like both points, clause 1 only like point 1
+    >>> [(j, round(s, 2)) for j, s in assign(sims, np.zeros(2), [[0], [1]], 2)]
+    [(0, 0.51), (1, 0.55)]
+    >>> [(j, round(s, 2)) for j, s in assign(sims, np.zeros(2), [[0], [1]], 2, related=np.ones((2, 2), bool))]
+    [(0, 0.6), (0, 0.58)]
+    """
+    k = len(sims)
+    related = np.eye(k, dtype=bool) if related is None else (related | np.eye(k, dtype=bool))
+    eff = sims.copy()
+    if specificity:
+        unrelated = ~related
+        counts = unrelated.sum(axis=1, keepdims=True)
+        others = np.divide(unrelated.astype(float) @ sims, counts, out=np.zeros_like(sims), where=counts > 0)
+        eff = sims - specificity * np.maximum(0.0, others - T_PARTIAL)
+    users: list[list[int]] = [[] for _ in range(max(n_clauses, 1))]
+    out: dict[int, tuple[int, float]] = {}
+    for i in (int(x) for x in np.argsort(-(eff - cost).max(axis=1), kind="stable")):
+        pen = reuse * np.array([max(sum(1 for u in users[c] if not related[i, u]) for c in cl) for cl in clause_of])
+        j = int(np.argmax(eff[i] - cost - pen))
+        out[i] = (j, float(eff[i, j] - pen[j]))
+        if out[i][1] >= T_PARTIAL:
+            for c in clause_of[j]:
+                users[c].append(i)
+    return [out[i] for i in range(k)]
 
 
 def similarity(prep: PreparedItem, pieces, vecs: np.ndarray) -> np.ndarray:
@@ -232,8 +281,7 @@ def _unit(x: float, lo: float, hi: float) -> float:
 
 
 def _cjk_share(text: str) -> float:
-    letters = re.findall(r"[A-Za-z\u4e00-\u9fff]", text)
-    return sum(1 for ch in letters if ch >= "\u4e00") / len(letters) if letters else 1.0
+    return cjk_share(text)
 
 
 def point_credit(p: PointGrade) -> float:

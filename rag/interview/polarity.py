@@ -24,6 +24,9 @@ import logging
 import re
 from functools import lru_cache
 
+from ingest.text import grams, stopwords
+from ingest.text.script import CJK, mostly_latin
+
 # ---------------------------------------------------------------- term pairs
 # (name, one side, other side); latin forms match whole words, Chinese forms as substrings; matches are
 # leftmost-longest, so a form inside a longer one does not count (监督学习 inside 无监督学习).
@@ -97,9 +100,9 @@ _HYPOTHETICAL = re.compile(r"如果|假如|假设|若是|一旦|要是|\bif\b", 
 _AUX = {"要", "会", "能", "太", "需", "需要", "用", "是", "必", "必要", "可", "可以", "应该", "应", "再", "都", "也",
         "就", "很", "够", "了", "得", "在", "有", "大", "怎么", "一定", "那么", "直接", "的", "地", "任何", "什么", "进行",
         "做", "被", "对", "把", "会像", "像", "那样"}
-_EN_STOP = {"the", "a", "an", "is", "are", "be", "been", "it", "its", "they", "them", "to", "of", "do", "does", "did",
-            "any", "at", "all", "so", "that", "this", "make", "makes", "made", "need", "needs", "use", "used", "have", "has"}
-_COUNT = re.compile(r"([一二两三四五六七八九十]|\d{1,2})\s*个\s*([\u4e00-\u9fff])")
+_EN_STOP = stopwords.load("polarity_en")
+_CONTENT = re.compile(rf"[\w{CJK}]")
+_COUNT = re.compile(rf"([一二两三四五六七八九十]|\d{{1,2}})\s*个\s*([{CJK}])")
 _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
@@ -118,7 +121,7 @@ def is_hedge(clause: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(w for w in _jieba().lcut(text) if w.strip() and re.search(r"[\w\u4e00-\u9fff]", w))
+    return tuple(w for w in _jieba().lcut(text) if w.strip() and _CONTENT.search(w))
 
 
 # ---------------------------------------------------------------- sides of a pair
@@ -200,8 +203,7 @@ def same_claim(reference: str, candidate: str, flipped: set[str] = frozenset()) 
     return shared >= min(2, len(cw))
 
 
-_FILLER = {"这个", "那个", "一个", "这些", "那些", "这样", "那样", "就是", "其实", "一般", "主要", "时候", "的话", "它们",
-           "我们", "然后", "所以", "因为", "而且", "以及", "或者", "还是", "比如", "例如", "本质", "本质上", "也就是"}
+_FILLER = stopwords.load("polarity_filler")
 
 
 _BARE_SIZE = re.compile(r"[大小高低多少]|\b(?:large|small|big|high|low|more|less|fewer)\b", re.I)
@@ -305,16 +307,15 @@ def _prevented_phrases(clause: str) -> list[str] | None:
 
 
 # words too common to show that two clauses make the same claim
-_GENERIC = {"模型", "数据", "训练", "方法", "问题", "学习", "网络", "样本", "参数", "使用", "可以", "能够", "进行", "通过",
-            "一种", "技术", "任务", "效果", "性能", "model", "data", "training", "method"}
+_GENERIC = stopwords.load("polarity_generic")
+
+
+_GRAM_WORD = re.compile(r"[a-z][a-z0-9\-]+")
+_GRAM_STOP = _EN_STOP | _GENERIC
 
 
 def _grams(text: str) -> set[str]:
-    low = text.lower()
-    out = {w for w in re.findall(r"[a-z][a-z0-9\-]+", low) if w not in _EN_STOP and w not in _GENERIC}
-    for run in re.findall(r"[\u4e00-\u9fff]+", low):
-        out.update(run[i:i + 2] for i in range(len(run) - 1))
-    return out
+    return grams.units(text, _GRAM_WORD, _GRAM_STOP)
 
 
 def _denies(phrases: list[tuple[str, bool]], other: str) -> bool:
@@ -324,7 +325,7 @@ def _denies(phrases: list[tuple[str, bool]], other: str) -> bool:
     said = _grams(other)
     for ph, prevented in phrases:
         core = re.sub(r"任何|所有|一切|[的了着地得之与和或及]", "", ph)
-        units = re.findall(r"[A-Za-z][A-Za-z0-9\-]*|[\u4e00-\u9fff]", core)     # a latin word is one unit
+        units = re.findall(rf"[A-Za-z][A-Za-z0-9\-]*|[{CJK}]", core)     # a latin word is one unit
         for part in (units[:HEAD], units[-HEAD:]) if prevented else (units[:HEAD],):
             piece = "".join(f" {u} " if u.isascii() else u for u in part)
             first = _grams(part[0] if part and part[0].isascii() else "".join(part[:2]))
@@ -336,8 +337,7 @@ def _denies(phrases: list[tuple[str, bool]], other: str) -> bool:
 
 def _latin(text: str) -> bool:
     """Mostly latin letters: under 30 % Chinese characters (``FLOPs 和 FLOPS 其实是一回事`` is Chinese)."""
-    letters = re.findall(r"[A-Za-z\u4e00-\u9fff]", text)
-    return bool(letters) and sum(ch >= "\u4e00" for ch in letters) < 0.3 * len(letters)
+    return mostly_latin(text, 0.3)
 
 
 def same_language(a: str, b: str) -> bool:

@@ -10,13 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.text import grams
+from ingest.text.normalize import printable
+from ingest.text.script import CJK
+
 _SENT_BREAK = re.compile(r"(?:[。！？!?；;\n]|\.(?=\s))+")     # ". " ends an English sentence; "0.5" does not
 _CLAUSE_BREAK = re.compile(r"\s*[，,：:]\s*")
 _WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*")
-_CJK = re.compile(r"[\u4e00-\u9fff]+")
+_CONTENT = re.compile(rf"[\w{CJK}]")
 # ASCII punctuation touching a Chinese character, as typed on an English keyboard: "区域.由" means "区域。由"
 _FULLWIDTH = {".": "。", ",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
-_ASCII_PUNCT = re.compile(r"(?<=[\u4e00-\u9fff])[ \t]*([.,;:?!])(?![\d.])[ \t]*|[ \t]*([.,;:?!])[ \t]*(?=[\u4e00-\u9fff])")
+_ASCII_PUNCT = re.compile(rf"(?<=[{CJK}])[ \t]*([.,;:?!])(?![\d.])[ \t]*|[ \t]*([.,;:?!])[ \t]*(?=[{CJK}])")
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ def sanitize(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in str(text))
+    text = printable(str(text))
     return _ASCII_PUNCT.sub(lambda m: _FULLWIDTH[m.group(1) or m.group(2)], text).strip()
 
 
@@ -53,7 +57,7 @@ def clauses(text: str) -> list[Span]:
     for n, sent in enumerate(_pieces(text, _SENT_BREAK, 0, len(text))):
         for start, end in _pieces(text, _CLAUSE_BREAK, sent[0], sent[1]):
             piece = text[start:end]
-            if re.search(r"[\w\u4e00-\u9fff]", piece):
+            if _CONTENT.search(piece):
                 out.append(Span(piece, start, end, n, 1))
     return out
 
@@ -90,13 +94,7 @@ def units(text: str, parts: list[Span], max_size: int = 3) -> list[Span]:
 
 def bigrams(text: str) -> set[str]:
     """Character bigrams of the Chinese runs plus lowercase latin words (``dropout``, ``l2``)."""
-    low = text.lower()
-    grams = {w for w in _WORD.findall(low)}
-    for run in _CJK.findall(low):
-        if len(run) == 1:
-            grams.add(run)
-        grams.update(run[i:i + 2] for i in range(len(run) - 1))
-    return grams
+    return grams.units(text, _WORD, singles=True)
 
 
 def truncate(text: str, limit: int) -> tuple[str, bool]:

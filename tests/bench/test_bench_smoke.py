@@ -20,11 +20,11 @@ def header(columns) -> str:
 @pytest.mark.integration
 def test_bench_smoke_run_writes_all_tables(tmp_path):
     out = tmp_path / "benchmarks.md"
-    run = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "200", "--queries", "12", "--out", str(out)],
+    run = subprocess.run([sys.executable, "-m", "bench.run", "--sizes", "200", "--queries", "12", "--repeats", "1", "--out", str(out)],
                          cwd=ROOT, capture_output=True, text=True, timeout=1500)
     assert run.returncode == 0, run.stderr[-3000:]
     doc = out.read_text(encoding="utf-8")
-    assert "python -m bench.run --sizes 200 --queries 12" in doc
+    assert "python -m bench.run --sizes 200 --queries 12 --repeats 1" in doc
     assert "CPU:" in doc and "Python 3" in doc and "faiss-cpu" in doc
     assert header(SIZE_COLUMNS) in doc and header(BASELINE_COLUMNS) in doc
     rows = [line for line in doc.splitlines() if line.startswith("| bundled corpus") or line.startswith("| synthetic 200")]

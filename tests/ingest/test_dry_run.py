@@ -136,7 +136,7 @@ def test_layout_is_remembered_and_used_on_re_ingest(home, bank):
 
     assert questions() == ["基于物品的协同过滤：计算物品之间的相似度。", "基于用户的协同过滤：找到兴趣相近的用户。"]
     manifest = store.read_manifest(Settings.load(home=home).index_root)
-    assert manifest["files"][key]["forced"] == "numbered" and manifest["files"][key]["layout"] == "numbered"
+    assert manifest.files[key].forced == "numbered" and manifest.files[key].layout == "numbered"
     assert list((home / "cache" / "embeddings").rglob("*-numbered.npy"))      # its own cache entry
 
     # a plain re-ingest (no --layout) keeps the choice; so does the dry run
@@ -159,7 +159,7 @@ def test_a_changed_layout_choice_makes_serve_rebuild(home, bank, monkeypatch):
 
     settings = Settings.load(home=home)
     # the subprocess's segmenter version, should the segmenter's source change while the tests run
-    monkeypatch.setattr("ingest.pipeline.SEGMENTER_VERSION", store.read_manifest(settings.index_root)["segmenter_version"])
+    monkeypatch.setattr("ingest.pipeline.SEGMENTER_VERSION", store.read_manifest(settings.index_root).segmenter_version)
     assert stale_reason(settings) is None
     layout_choices.remember(settings, {bank: "heading2"})
     assert "recsys_qa.md" in (stale_reason(settings) or "") and "layouts.json" in stale_reason(settings)

@@ -94,3 +94,10 @@ def test_keyword_scoring_does_no_python_work_per_document():
     small, large = build(200), build(20_000)
     cost = [_python_calls(lambda kw=kw: (kw.scores(query, 2.0), kw.coverage(query))) for kw in (small, large)]
     assert cost[1] <= cost[0] * 1.2 + 20, cost      # 100x the documents, the same Python work
+
+
+def test_full_width_latin_is_the_plain_token_on_both_sides(analyzer):
+    # NFKC before lowercasing: a bank or a query typed with a Chinese IME's full-width letters still matches
+    assert analyzer.tokens("ＢＥＲＴ 模型") == analyzer.tokens("bert 模型")
+    assert analyzer.tokens("ＢＮ") == analyzer.tokens("BN")
+    assert analyzer.words("ＬｏＲＡ 的原理") == analyzer.words("LoRA 的原理")

@@ -180,6 +180,121 @@ def test_notes_with_numbered_headings_become_sections():
     assert "提取特征。" in "\n".join(i.answer for i in s.items)      # nothing is lost
 
 
+TUTORIAL_FLAT = """# 梯度提升树学习笔记
+
+## 1. 什么是 GBDT
+
+GBDT 用一串回归树逐步拟合残差。
+
+## 2. 负梯度与残差
+
+平方损失下负梯度就是残差。
+
+## 3. 为什么用回归树？
+
+因为要拟合连续的残差。
+
+## 4. 学习率与树的数量
+
+学习率小则需要更多树。
+
+## 5. 子采样
+
+每轮只用一部分样本。
+
+## 6. 正则化项的作用
+
+叶子数和叶子权重的惩罚。
+
+## 7. 代码示例
+
+```python
+# 训练
+model.fit(X, y)
+```
+
+## 8. 参考资料
+
+- 一篇论文
+"""
+
+BANK_FLAT_TOPICS = """# 推荐系统面试题
+
+## 1. 召回和排序有什么区别？
+
+召回求全，排序求准。
+
+## 2. 协同过滤的两种形式
+
+基于用户和基于物品。
+
+## 3. 冷启动怎么处理？
+
+用内容特征和热门兜底。
+
+## 4. Embedding 召回
+
+双塔模型分别编码用户和物品。
+
+## 5. 为什么要做负采样？
+
+全量 softmax 太贵。
+
+## 6. 多路召回如何融合？
+
+按配额合并后统一排序。
+"""
+
+
+def test_a_tutorial_whose_chapters_sometimes_ask_is_sections():
+    # three of eight flat chapter titles ask (什么是, 为什么, 作用): study notes, not a bank
+    s = seg(TUTORIAL_FLAT)
+    assert s.layout == "sections" and all(i.kind == "section" for i in s.items)
+    assert "每轮只用一部分样本。" in "\n".join(i.answer for i in s.items)
+
+
+def test_a_flat_bank_with_some_topic_titles_keeps_every_question():
+    # four of six ask; the other two are topic-style questions of the same numbered run
+    assert [q for _, q in starts(BANK_FLAT_TOPICS)] == [
+        "召回和排序有什么区别？", "协同过滤的两种形式", "冷启动怎么处理？", "Embedding 召回", "为什么要做负采样？",
+        "多路召回如何融合？"]
+
+
+
+def test_a_document_titled_as_a_bank_keeps_its_topic_style_questions():
+    # the same kind of flat run as the tutorial (two of six titles ask), but the title says it is a question bank
+    text = ("# 梯度提升树 面试题\n\n## 1. GBDT 的基本思想\n\n逐步拟合残差。\n\n## 2. 为什么用回归树？\n\n拟合连续值。\n\n"
+            "## 3. 学习率与树的数量\n\n此消彼长。\n\n## 4. 子采样\n\n每轮部分样本。\n\n## 5. 正则化项\n\n惩罚叶子。\n\n"
+            "## 6. GBDT 和随机森林的区别\n\n串行与并行。\n")
+    assert [q for _, q in starts(text)][:2] == ["GBDT 的基本思想", "为什么用回归树？"] and len(starts(text)) == 6
+    assert seg(text.replace("面试题", "学习笔记")).layout == "sections"
+
+
+def test_labelled_task_numbers_with_sub_headings_inside():
+    text = ("# 手写代码题\n\n### 题目 1：实现 softmax\n\n#### 解析\n\n先减最大值。\n\n#### 参考代码\n\n```python\n"
+            "# 数值稳定\ne = np.exp(x - x.max())\n```\n\n题目 1 的要点是数值稳定。\n\n### 题目 2：写一个 NMS\n\n#### 解析\n\n"
+            "按分数排序后去重。\n\n### Problem 3. Reverse a linked list\n\nThree pointers.\n")
+    assert starts(text) == [(3, "实现 softmax"), (18, "写一个 NMS"), (24, "Reverse a linked list")]
+
+
+def test_questions_in_inline_html_details():
+    text = ("# 速记卡\n\n<details>\n<summary><b>1. 什么是 Dropout？</b></summary>\n\n随机丢弃神经元。\n\n</details>\n\n"
+            "<details><summary><b>2. BN 放在激活前还是后？</b></summary>\n\n两种都有。\n</details>\n")
+    assert [q for _, q in starts(text)] == ["什么是 Dropout？", "BN 放在激活前还是后？"]
+    assert "随机丢弃神经元。" in seg(text).items[0].answer
+    html_headings = "<h3>1. 为什么要归一化？</h3>\n\n加速收敛。\n\n<h3>2. 什么是残差？</h3>\n\n跳连。\n"
+    assert starts(html_headings) == [(1, "为什么要归一化？"), (5, "什么是残差？")]
+
+
+def test_one_numbering_run_across_heading_levels():
+    text = ("# 机器学习面试题\n\n## 模型\n\n### 1. 什么是过拟合？\n\n训练好测试差。\n\n### 2. 什么是欠拟合？\n\n都差。\n\n"
+            "### 树模型\n\n#### 3. 什么是决策树？\n\n按特征切分。\n\n#### 4. 随机森林和 GBDT 的区别？\n\n并行与串行。\n\n"
+            "### 线性模型\n\n#### 5. 为什么 LR 用交叉熵？\n\n凸且梯度好。\n\n## 深度学习\n\n### 6. 什么是 BN？\n\n"
+            "批归一化。\n\n1. 减均值\n2. 除方差\n")
+    assert [(n, q) for n, q in starts(text)] == [
+        (5, "什么是过拟合？"), (9, "什么是欠拟合？"), (15, "什么是决策树？"), (19, "随机森林和 GBDT 的区别？"),
+        (25, "为什么 LR 用交叉熵？"), (31, "什么是 BN？")]
+
 def test_a_short_note_answering_its_title_question_is_one_item():
     text = "# 为什么大模型多用 decoder-only 结构？\n\n### 1. 低秩问题\n\n双向注意力会低秩。\n\n### 2. 效率\n\n可以复用缓存。\n"
     s = seg(text)

@@ -140,7 +140,7 @@ def test_a_text_several_items_share_is_one_dense_row(tiny, tmp_path):
     a, b = index.position("first-1"), index.position("repeat-1")
     entries = lambda pos: index.dense_refs[index.dense_rows == pos].tolist()    # noqa: E731
     assert entries(a) == entries(b) and len(entries(a)) == 2       # question and answer: the same two rows
-    assert (index.manifest["entries"], index.manifest["vectors"], index.dense.ntotal) == (11, 9, 9)
+    assert (index.manifest.entries, index.manifest.vectors, index.dense.ntotal) == (11, 9, 9)
 
 
 def test_manifest_records_how_the_index_was_built(tiny):
@@ -148,19 +148,19 @@ def test_manifest_records_how_the_index_was_built(tiny):
 
     ingest(tiny, progress=False)
     manifest = store.read_manifest(tiny.index_root)
-    assert manifest["format_version"] == store.FORMAT_VERSION
-    assert (manifest["embedding_model"], manifest["dim"]) == ("use-multilingual", 512)
-    assert manifest["tokenizer"].startswith("jieba")
-    assert manifest["segmenter_version"] == SEGMENTER_VERSION
-    assert (manifest["items"], manifest["vectors"]) == (4, 9)   # 4 questions, 4 passages, 1 lead sentence
+    assert manifest.format_version == store.FORMAT_VERSION
+    assert (manifest.embedding_model, manifest.dim) == ("use-multilingual", 512)
+    assert manifest.tokenizer.startswith("jieba")
+    assert manifest.segmenter_version == SEGMENTER_VERSION
+    assert (manifest.items, manifest.vectors) == (4, 9)   # 4 questions, 4 passages, 1 lead sentence
     bank = tiny.home.parent / "corpus" / "first.md"
-    assert manifest["files"][str(bank.resolve())] == {
+    assert manifest.files[str(bank.resolve())].to_dict() == {
         "file": "first.md", "title": "冷门算法面试题", "items": 2, "format": "md", "encoding": "utf-8",
         "sha256": hashlib.sha256(bank.read_bytes()).hexdigest(),
         "layout": "heading2", "forced": "", "doubt": ""}          # how it was split (qbank ingest --layout)
-    assert len(manifest["files"]) == 2
+    assert len(manifest.files) == 2
     on_disk = json.loads((store.current(tiny.index_root) / "manifest.json").read_text(encoding="utf-8"))
-    assert on_disk == manifest
+    assert on_disk == manifest.to_dict()                   # the JSON is the typed manifest, key for key
 
 
 def test_other_embedding_model_gives_a_clear_error(home):

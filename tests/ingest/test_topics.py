@@ -27,3 +27,21 @@ def test_answer_breaks_ties_only():
     assert topic_of("什么是它？", "它是一种卷积神经网络") == "网络结构"
     assert topic_of("什么是意图识别？", "图像 图像 图像 图像") == "NLP"
     assert len(TOPICS) >= 8
+
+
+@pytest.mark.parametrize("question,topic", [
+    ("异常检测算法在金融欺诈检测中的应用", "机器学习基础"),      # 检测 inside 异常检测 is not computer vision
+    ("如何在目标检测任务中使用深度学习模型？", "计算机视觉"),       # a specific vision term still wins
+    ("工业缺陷检测怎么做？", "计算机视觉"),                      # the generic head alone still names its topic
+    ("什么是自监督预训练？", "机器学习基础"),                    # 训练 is the head of 对抗性训练: half weight
+])
+def test_a_generic_head_word_does_not_outvote_a_specific_compound(question, topic):
+    assert topic_of(question) == topic
+
+
+def test_an_occurrence_inside_another_topics_keyword_belongs_to_it():
+    from ingest.topics import generic_heads, keyword_hits
+
+    assert ("计算机视觉", "检测") in generic_heads()
+    assert "计算机视觉" not in keyword_hits("异常检测")
+    assert keyword_hits("欺诈检测")["计算机视觉"] == {"检测": True}

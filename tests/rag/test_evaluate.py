@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -130,12 +131,40 @@ def test_file_line_labels_resolve_to_the_item_whose_span_holds_the_line(tmp_path
     assert bound[2].group == "english-ood" and bound[0].group == "paraphrase"   # an uncovered English query has its own row
 
 
-def test_suites_mark_every_query_tune_or_holdout_and_keep_the_frozen_files_apart():
-    from rag.evaluate import SUITES, load_suite
+def test_suites_mark_every_query_tune_holdout_or_fresh_and_keep_the_frozen_files_apart():
+    import hashlib
+
+    from rag.evaluate import EVAL_DIR, SUITES, load_suite
 
     for name in SUITES:
         qs = load_suite(name)
-        assert {q.split for q in qs} == {"tune", "holdout"}
-        assert not {q.query for q in qs if q.split == "tune"} & {q.query for q in qs if q.split == "holdout"}
+        assert {q.split for q in qs} == {"tune", "holdout", "fresh"}
+        halves = [{q.query for q in qs if q.split == h} for h in ("tune", "holdout", "fresh")]
+        assert not halves[0] & halves[1]
+        seen = {re.sub(r"\W", "", t.lower()) for t in halves[0] | halves[1]}
+        assert not [t for t in halves[2] if re.sub(r"\W", "", t.lower()) in seen]   # fresh repeats no earlier query
+        tune, hold = split(qs)
+        assert all(q.split == "tune" for q in tune) and all(q.split == "holdout" for q in hold)   # fresh: neither
     public = load_suite("public")
     assert sum(q.covered for q in public) >= 100 and sum(not q.covered for q in public) >= 100
+    assert sum(q.covered for q in public if q.split == "fresh") == 18
+    assert not any(q.covered for q in load_suite("bundled") if q.split == "fresh")
+    # the frozen files are the ones whose hashes data/eval/README.md records
+    readme = (EVAL_DIR / "README.md").read_text(encoding="utf-8")
+    for file in ("retrieval_fresh_holdout.jsonl", "retrieval_public_fresh_holdout.jsonl",
+                 "retrieval_ood_holdout.jsonl", "retrieval_public_holdout.jsonl"):
+        assert f"{hashlib.sha256((EVAL_DIR / file).read_bytes()).hexdigest()}  {file}" in readme
+
+
+def test_calibration_rows_report_the_fresh_set_apart():
+    from rag.evaluate import calibration_rows
+
+    qs = [EvalQuery("a", "keyword", "zh", G({"x"}), split="tune"), EvalQuery("b", "uncovered", "zh", G(), split="fresh")]
+    outs = [Outcome("keyword", G({"x"}), (("x",),), False, level="answered"),
+            Outcome("uncovered", G(), (("x",),), False, level="closest")]
+    rows = {(r["queries"], r["level"]): r for r in calibration_rows(outs, qs)}
+    assert {h for h, _ in rows} == {"all", "tune", "fresh"}                 # no holdout query: no holdout rows
+    assert rows[("fresh", "closest")]["n"] == 1 and rows[("fresh", "closest")]["uncovered"] == 1.0
+    assert rows[("tune", "answered")]["top_right"] == 1.0 and rows[("fresh", "answered")]["n"] == 0
+    table = report_rows({"hybrid": outs}, holdout=[], queries=qs, tune_half=qs[:1], fresh=qs[1:])
+    assert [r["queries"] for r in table][-2:] == ["tune", "fresh"]

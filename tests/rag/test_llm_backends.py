@@ -11,7 +11,8 @@ from langchain_core.runnables import RunnableGenerator
 
 from ingest.settings import Settings
 from rag.answer import Answerer
-from rag.llm import (EchoChatModel, LLMConfigError, LLMTimeout, check_llm_settings, describe_failure,
+from ui.answer_text import notices_text
+from rag.llm import (EchoChatModel, LLMConfigError, LLMError, LLMErrorKind, LLMTimeout, check_llm_settings, describe_failure,
                      make_chat_model, stream_with_deadline)
 
 SECRET = "sk-backend-test-secret-42"
@@ -110,12 +111,19 @@ def test_failure_reasons_are_short_and_key_free(settings, monkeypatch):
     class APIConnectionError(Exception):
         pass
 
-    assert describe_failure(LLMTimeout("x"), s) == "timed out after 2s"
-    assert describe_failure(APIStatusError(), s) == "HTTP 503 from http://h:1/v1"
-    assert describe_failure(APIConnectionError(), s) == "cannot connect to http://h:1/v1"
-    assert describe_failure(ValueError(), s) == "malformed reply (ValueError)"
+    assert describe_failure(LLMTimeout("x"), s) == LLMError(LLMErrorKind.TIMEOUT, "2", "http://h:1/v1")
+    assert str(describe_failure(LLMTimeout("x"), s)) == "timed out after 2s"
+    assert str(describe_failure(APIStatusError(), s)) == "HTTP 503 from http://h:1/v1"
+    assert str(describe_failure(APIConnectionError(), s)) == "cannot connect to http://h:1/v1"
+    assert str(describe_failure(ValueError(), s)) == "malformed reply (ValueError)"
     leaky = type(f"Err{SECRET}", (Exception,), {})
-    assert SECRET not in describe_failure(leaky(), s)
+    assert SECRET not in str(describe_failure(leaky(), s))
+    # the user reads it in the app's language (ui.answer_text words it)
+    from ui.answer_text import llm_error_text
+
+    assert llm_error_text(describe_failure(LLMTimeout("x"), s), "zh") == "2 秒内没有回复"
+    assert llm_error_text(describe_failure(APIConnectionError(), s), "zh") == "无法连接 http://h:1/v1"
+    assert llm_error_text(describe_failure(APIStatusError(), s), "en") == "HTTP 503 from http://h:1/v1"
 
 
 def test_dead_ollama_falls_back(corpus_settings, searcher):
@@ -127,4 +135,4 @@ def test_dead_ollama_falls_back(corpus_settings, searcher):
     t0 = time.monotonic()
     ans = Answerer(s, searcher=searcher).ask("什么是批量归一化？")
     assert time.monotonic() - t0 < 2.5
-    assert ans.mode == "extractive" and "cannot connect" in ans.notice and ans.citations
+    assert ans.mode == "extractive" and "无法连接 http://127.0.0.1:" in notices_text(ans) and ans.citations

@@ -65,14 +65,16 @@ def test_local_model_streams_through_the_langchain_wrappers(local_settings):
 
 
 def test_local_backend_end_to_end(local_settings, searcher):
-    from rag.answer import Answer, Answerer
+    from rag.answer import Answerer
+    from rag.answer_types import Answer
+    from ui.answer_text import notices_text
     from rag.conversation import Conversation
 
     chat = Conversation(Answerer(local_settings, searcher=searcher))
     for question in ("什么是批量归一化？", "那它有什么缺点？"):
         parts = list(chat.stream(question))
         ans = parts[-1]
-        print(f"\n{question} -> {ans.mode}: {ans.answer[:80]!r} | {ans.notice}")
+        print(f"\n{question} -> {ans.mode}: {ans.answer[:80]!r} | {notices_text(ans)}")
         assert isinstance(ans, Answer) and not ans.abstained and ans.resolved_question
         n_hits = len(ans.citations) + len(ans.related)
         assert 1 <= n_hits <= 2
@@ -81,6 +83,6 @@ def test_local_backend_end_to_end(local_settings, searcher):
             markers = {int(n) for n in re.findall(r"\[(\d+)\]", ans.answer)}
             assert markers and markers == {c.n for c in ans.citations} and markers <= set(range(1, n_hits + 1))
         else:
-            assert ans.mode == "extractive" and ans.notice.startswith("大模型回答失败")
+            assert ans.mode == "extractive" and notices_text(ans).startswith("大模型回答失败")
             assert "[1]" in ans.answer and ans.citations[0].n == 1   # the reference answer, or the nearest questions (a close match)
     assert chat.turns[1].topic in (chat.turns[0].topic, chat.turns[1].resolved)

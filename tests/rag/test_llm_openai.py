@@ -18,6 +18,7 @@ import pytest
 from rag.answer import Answerer
 from rag.prompts import ANSWER_SYSTEM
 from tests.openai_stub import serve_stub
+from ui.answer_text import notices_text
 from tests.support import free_port
 
 KEY_ENV = "QBANK_TEST_LLM_KEY"
@@ -45,9 +46,9 @@ def answerer(corpus_settings, searcher, server, monkeypatch):
 def test_streams_through_the_real_protocol(answerer, server):
     parts = list(answerer("ok").stream("什么是批量归一化？"))
     ans = parts[-1]
-    assert ans.mode == "llm", ans.notice
+    assert ans.mode == "llm", notices_text(ans)
     assert "".join(parts[:-1]) == ans.answer == "批量归一化对每层输入做归一化 [1]，据说还能治感冒。"
-    assert "[7]" in ans.notice and [c.n for c in ans.citations] == [1]
+    assert "[7]" in notices_text(ans) and [c.n for c in ans.citations] == [1]
     path, headers, body = server.requests[-1]
     assert path == "/v1/chat/completions" and body["stream"] is True and body["model"] == "ok"
     assert headers["authorization"] == f"Bearer {SECRET}"         # the key from the env var, sent only here
@@ -56,15 +57,15 @@ def test_streams_through_the_real_protocol(answerer, server):
     assert body["messages"][0]["content"] == ANSWER_SYSTEM                 # no document text in the system role
 
 
-@pytest.mark.parametrize("model,reason", [("err500", "HTTP 500"), ("malformed", "malformed reply")])
+@pytest.mark.parametrize("model,reason", [("err500", "HTTP 500"), ("malformed", "回复格式不对")])
 def test_server_errors_fall_back(answerer, model, reason, caplog):
     caplog.set_level(logging.DEBUG)
     t0 = time.monotonic()
     ans = answerer(model).ask("什么是批量归一化？")
     assert time.monotonic() - t0 < 2.0
     assert ans.mode == "extractive" and not ans.abstained and ans.citations[0].id == "dl_basics_qa-31"
-    assert ans.notice.startswith("大模型回答失败") and reason in ans.notice
-    assert SECRET not in ans.notice and SECRET not in caplog.text
+    assert notices_text(ans).startswith("大模型回答失败") and reason in notices_text(ans)
+    assert SECRET not in notices_text(ans) and SECRET not in caplog.text
 
 
 @pytest.mark.parametrize("model", ["slow", "stall"])
@@ -74,7 +75,7 @@ def test_silent_server_falls_back_within_the_timeout(answerer, model):
     elapsed = time.monotonic() - t0
     ans = parts[-1]
     assert elapsed < 1.0 + 1.0, elapsed                         # the timeout, plus search and slack
-    assert ans.mode == "extractive" and "timed out after 1s" in ans.notice
+    assert ans.mode == "extractive" and "1 秒内没有回复" in notices_text(ans)
     assert "".join(parts[:-1]) == ("批量归一化" if model == "stall" else "")
 
 
@@ -83,7 +84,7 @@ def test_connection_refused_falls_back(answerer):
     t0 = time.monotonic()
     ans = answerer("ok", base_url=f"http://127.0.0.1:{port}/v1").ask("什么是批量归一化？")
     assert time.monotonic() - t0 < 2.0
-    assert ans.mode == "extractive" and f"cannot connect to http://127.0.0.1:{port}/v1" in ans.notice
+    assert ans.mode == "extractive" and f"无法连接 http://127.0.0.1:{port}/v1" in notices_text(ans)
 
 
 @pytest.mark.integration
@@ -96,4 +97,4 @@ def test_cli_ask_json_through_the_server(qbank_cli, server):
     assert d["mode"] == "llm" and d["answer"].endswith("据说还能治感冒。") and [c["n"] for c in d["citations"]] == [1]
     assert SECRET not in r.stdout + r.stderr
     r = qbank_cli("ask", "--llm", "openai", "什么是批量归一化？", env=dict(env, QBANK_LLM_MODEL="err500"))
-    assert r.returncode == 0 and "大模型回答失败（HTTP 500" in r.stdout and "出处：" in r.stdout
+    assert r.returncode == 0 and "大模型回答失败（http://127.0.0.1:" in r.stdout and "返回 HTTP 500" in r.stdout and "出处：" in r.stdout

@@ -6,7 +6,10 @@ import json
 
 import pytest
 
-from rag.retrieve import QueryError, Searcher, check_query
+from ingest.store import DenseKind
+from rag.dense import DenseSearch
+from rag.retrieve import Searcher
+from rag.validate import QueryError, check_query
 
 
 def top_id(searcher, query, **kw) -> str:
@@ -153,7 +156,15 @@ def test_cli_eval_prints_the_table_for_three_configs(qbank_cli):
 def test_approximate_dense_path_agrees_with_the_exact_one(corpus_settings, searcher):
     """Above ``flat_index_max`` the dense index is approximate and only candidates are scored exactly."""
     approx = Searcher(corpus_settings)
-    approx.index
-    approx._vectors = None          # as for an IVF index: search top rows + reconstruct keyword candidates
+    approx._dense = DenseSearch(approx.index, DenseKind.IVF)   # search top rows + reconstruct keyword candidates
+    assert approx.dense.vectors is None and searcher.dense.kind is DenseKind.FLAT
     for q in ("What is the receptive field of a CNN?", "BN 作用", "模型训完之后要拿哪些指标来判断好不好"):
         assert approx.search(q).hits[0].item.id == searcher.search(q).hits[0].item.id, q
+
+
+def test_full_width_query_finds_what_the_plain_one_finds(searcher):
+    plain = searcher.search("如何在文本分类任务中使用BERT")
+    wide = searcher.search("如何在文本分类任务中使用ＢＥＲＴ")
+    assert plain.hits[0].item.id == wide.hits[0].item.id == "ai_product_design_qa-10"
+    assert wide.confidence == pytest.approx(plain.confidence)
+    assert top_id(searcher, "ＢＥＲＴ", keyword_only=True) == top_id(searcher, "bert", keyword_only=True)

@@ -23,7 +23,7 @@ GOOD_ANSWER = "感受野是输出特征图上一个元素对应到输入图像�
 # -- Python API -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", sorted(EMPTY_LIKE))
 def test_searcher_refuses_empty_like_queries_then_answers(searcher, kind):
-    from rag.retrieve import QueryError
+    from rag.validate import QueryError
 
     with pytest.raises(QueryError, match="the question is empty: type a question"):
         searcher.search(EMPTY_LIKE[kind])
@@ -31,7 +31,7 @@ def test_searcher_refuses_empty_like_queries_then_answers(searcher, kind):
 
 
 def test_searcher_refuses_a_200k_query_quickly_then_answers(searcher):
-    from rag.retrieve import QueryError
+    from rag.validate import QueryError
 
     t0 = time.perf_counter()
     with pytest.raises(QueryError, match=r"the question is 200000 characters long; the limit is 2000"):
@@ -41,7 +41,7 @@ def test_searcher_refuses_a_200k_query_quickly_then_answers(searcher):
 
 
 def test_control_characters_inside_a_query_are_ignored(searcher):
-    from rag.retrieve import QueryError
+    from rag.validate import QueryError
 
     result = searcher.search("什么是\x00感受野\x1b[0m\u202e？")
     assert not result.abstained and result.hits[0].item.id == VALID_ID
@@ -53,7 +53,7 @@ def test_control_characters_inside_a_query_are_ignored(searcher):
 @pytest.mark.parametrize("question", [*EMPTY_LIKE.values(), HUGE], ids=[*EMPTY_LIKE, "200k"])
 def test_answerer_refuses_bad_questions_then_answers(corpus_settings, searcher, question):
     from rag.answer import Answerer
-    from rag.retrieve import QueryError
+    from rag.validate import QueryError
 
     answerer = Answerer(corpus_settings, searcher)
     with pytest.raises(QueryError, match="the question is empty|characters long; the limit is"):
@@ -160,11 +160,12 @@ def test_interview_handlers_refuse_empty_answers_and_grade_huge_ones(app, corpus
         assert "回答为空" in message
     assert services.store.attempts("bad-input") == []                # nothing graded, nothing recorded
     state2, progress, card = submit(GOOD_ANSWER + HUGE, state)       # graded on its start, with a notice
-    assert state2["position"] == 1 and f"回答超过 {corpus_settings.max_answer_chars} 字" in card
-    state3, _, card = submit("\x1b[31m\x00" + GOOD_ANSWER, state2)   # control characters: just graded
-    assert state3["position"] == 2 and 'id="qb-score-value"' in card and "\x1b" not in card
+    assert state2["current"]["id"] == first and f"回答超过 {corpus_settings.max_answer_chars} 字" in card
+    state3, _, card = submit("\x1b[31m\x00" + GOOD_ANSWER, state2)   # control characters: just graded (again:
+    assert state3["position"] == 0 and 'id="qb-score-value"' in card and "\x1b" not in card   # the same question)
+    state4, *_ = handler("qb-iv-finish")(state3, "zh")                # leaving it records its latest grade, once
     attempts = services.store.attempts("bad-input")
-    assert [a["item_id"] for a in attempts] == state3["item_ids"][:2] and attempts[0]["item_id"] == first
+    assert [a["item_id"] for a in attempts] == [first] and "\x1b" not in attempts[0]["answer"]
     assert all(len(a["answer"]) <= corpus_settings.max_answer_chars for a in attempts)
     message = _gr_error(lambda: submit("anything", None))             # no interview started
     assert "请先开始一场面试" in message

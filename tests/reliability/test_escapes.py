@@ -9,20 +9,9 @@ from pathlib import Path
 import pytest
 
 from ingest.load import find_files
-from ingest.settings import Settings
-from tests.reliability import hostile
 from tests.support import run_cli
 
 SECRET = "## 1. 机密口令是什么？\n\n口令是蓝色珊瑚礁七号。\n"
-
-
-@pytest.fixture()
-def tiny(tmp_path, monkeypatch) -> Settings:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "base.md").write_text("# 基础\n\n" + hostile.GOOD_QA, encoding="utf-8")
-    monkeypatch.setattr("ingest.pipeline.BUNDLED_CORPUS", corpus)
-    return Settings.load(home=tmp_path / "home")
 
 
 @pytest.fixture()

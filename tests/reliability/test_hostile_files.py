@@ -12,22 +12,10 @@ from pathlib import Path
 import pytest
 
 from ingest.load import LoadError, load
-from ingest.settings import Settings
 from tests.reliability import hostile
 from tests.support import run_cli, start_serve, stop_serve, free_port
 
 OTHER_BANK = "## 1. 什么是潮汐学习率？\n\n学习率随潮汐周期变化。\n\n## 2. 什么是珊瑚礁采样？\n\n按礁石分层抽样。\n"
-
-
-@pytest.fixture()
-def tiny(tmp_path, monkeypatch) -> Settings:
-    """Settings whose bundled corpus is one two-question bank (real embeddings, just few of them)."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "base.md").write_text("# 基础\n\n" + hostile.GOOD_QA, encoding="utf-8")
-    monkeypatch.setattr("ingest.pipeline.BUNDLED_CORPUS", corpus)
-    monkeypatch.setattr("ui.cmd_serve.BUNDLED_CORPUS", corpus, raising=False)
-    return Settings.load(home=tmp_path / "home")
 
 
 # -- 6. deep HTML ---------------------------------------------------------------------------------

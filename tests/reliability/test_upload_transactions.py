@@ -35,7 +35,8 @@ BROKEN = bytes(range(256)) * 40          # binary: the loader refuses it
 def _indexed(settings: Settings) -> dict[str, dict]:
     from ingest import store
 
-    return (store.read_manifest(settings.index_root) or {}).get("files", {})
+    manifest = store.read_manifest(settings.index_root)
+    return {path: entry.to_dict() for path, entry in manifest.files.items()} if manifest else {}
 
 
 def _uploaded(settings: Settings) -> list[str]:

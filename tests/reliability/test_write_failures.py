@@ -22,15 +22,6 @@ from tests.support import QBANK, assert_clean_error, run_cli
 NEW_BANK = "## 1. 什么是潮汐学习率？\n\n学习率随潮汐周期变化。\n\n## 2. 什么是珊瑚礁采样？\n\n按礁石分层抽样。\n"
 
 
-@pytest.fixture()
-def tiny(tmp_path, monkeypatch) -> Settings:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "base.md").write_text("# 基础\n\n" + hostile.GOOD_QA, encoding="utf-8")
-    monkeypatch.setattr("ingest.pipeline.BUNDLED_CORPUS", corpus)
-    return Settings.load(home=tmp_path / "home")
-
-
 def _small_files_only(limit: int):
     def apply():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)       # a write past the limit fails with EFBIG instead

@@ -16,11 +16,22 @@ def served_home(corpus_home, tmp_path_factory) -> Path:
     return copy_home(corpus_home, tmp_path_factory.mktemp("served") / "home")
 
 
+@pytest.fixture()
+def served_items(served_home) -> list:
+    """The items the running server serves now: the corpus plus the banks earlier tests uploaded to it
+    (an interview or the library may show any of them, so tests look questions up here, not in the corpus)."""
+    from ingest.settings import Settings
+    from rag.library import Library
+
+    return Library(Settings.load(home=served_home)).items()
+
+
 @pytest.fixture(scope="session")
 def server_url(served_home):
     """The URL of a real ``qbank serve --port N`` running for the whole test session."""
     port = free_port()
     proc = start_serve(served_home, port)
+    (served_home / "serve.pid").write_text(str(proc.pid))     # for server_stacks()
     yield f"http://127.0.0.1:{port}/"
     stop_serve(proc)
 

@@ -51,3 +51,14 @@ def test_bad_input_is_one_clear_line(qbank_cli, args, message):
     r = qbank_cli(*args)
     assert r.returncode == 2
     assert r.stderr.startswith("qbank: error: ") and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_search_text_output_says_its_level(qbank_cli):
+    r = qbank_cli("search", "-k", "2", "什么是感受野？")
+    assert r.returncode == 0, r.stderr
+    first, *hits = r.stdout.splitlines()
+    assert first.startswith("【题库作答 · 置信度") and len(hits) == 2 and "dl_basics_qa-9" in hits[0]
+    r = qbank_cli("search", "-k", "2", "how do I cook braised pork")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("[not_covered ") and lines[1].startswith("The banks do not cover this question")

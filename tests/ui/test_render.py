@@ -48,7 +48,8 @@ def test_answer_markdown_links_sources_and_names_the_mode():
                 resolved_question="什么是感受野？ 那它有什么缺点？")
     md = render.answer_markdown(answer)
     assert md.count("#qb-cite=dl_basics_qa-9") == 2
-    assert "结合上文理解为：什么是感受野？ 那它有什么缺点？" in md and "题库作答" in md
+    assert '结合上文理解为：<span class="qb-bank">什么是感受野？ 那它有什么缺点？</span>' in md and "题库作答" in md
+    assert '<div class="qb-bank">\n\n感受野……' in md          # the bank's text is marked, the labels are not
     llm = render.answer_markdown(NS(**{**answer.__dict__, "mode": "llm", "resolved_question": answer.question}), "en")
     assert "Answered by the LLM" in llm and "Understood" not in llm
 
@@ -108,11 +109,6 @@ def test_grade_card_shows_the_llm_grade_beside_the_offline_one_and_flags_disagre
     assert "disagree" not in agreed and "LLM grade" in agreed and 'data-uncertain="false"' in agreed
 
 
-def test_bar_chart_clamps_and_colours():
-    html = render.bar_chart_html([("CV", 120.0, 2), ("NLP", 30.0, 1)])
-    assert "width:100%" in html and "width:30%" in html and 'data-topic="NLP"' in html
-
-
 def test_every_text_has_both_languages_and_pick_lang():
     assert all(len(v) == 2 and v[0] and v[1] for v in TEXT.values())
     assert t("send") == "发送" and t("send", "en") == "Send"
@@ -135,3 +131,14 @@ def test_session_key_is_kept_only_for_openai_and_never_in_repr():
     assert kept.api_key == "sk-1" and kept.base_url == "http://x/v1" and kept.model == "m2"
     assert session_llm(current, "ollama", "qwen", "", "").api_key == ""
     assert "sk-1" not in repr(current) and current.key_id() and "sk-1" not in current.key_id()
+
+
+def test_item_markdown_in_english_marks_bank_text_and_lists_its_copies():
+    import re
+
+    copy = QAItem(id="b-3", doc="另一份题库", file="b.md", number=3, question=ITEM.question, answer="…", lines=(7, 9))
+    md = render.item_markdown(QAItem(**{**ITEM.__dict__, "topic": "计算机视觉", "duplicates": ("b-3",)}), "en", [copy])
+    assert "**Topic:** Computer vision" in md
+    assert '<span class="qb-bank">另一份题库</span> · b.md · No. 3 · Lines 7–9' in md
+    outside = re.sub(r'<span class="qb-bank">.*?</span>|<div class="qb-bank">.*?</div>', "", md, flags=re.S)
+    assert not re.search(r"[\u3400-\u9fff]", outside), outside      # the English UI's own words are English

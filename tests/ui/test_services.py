@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from ingest.settings import Settings
+from ui.answer_text import llm_error_text
 from ui.services import ChatState, Services, SessionLLM, test_connection as check_connection
 
 
@@ -36,7 +37,8 @@ def test_connection_to_a_dead_endpoint_fails_fast_with_a_reason(services):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     ok, reason, ms = check_connection(services, SessionLLM("openai", "m", f"http://127.0.0.1:{port}/v1", "sk-dead-key"))
-    assert not ok and "connect" in reason.lower() and "sk-dead-key" not in reason and ms < 15_000
+    assert not ok and "connect" in str(reason).lower() and "sk-dead-key" not in str(reason) and ms < 15_000
+    assert llm_error_text(reason, "zh").startswith("无法连接 http://127.0.0.1:")      # worded in the app's language
 
 
 def test_connection_names_a_missing_setting(services):

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from rag.interview.evaluate import evaluate, item_id_of, load_examples, pair_metrics
+from rag.interview.evaluate import (
+    EN_PAIRS,
+    SETS,
+    evaluate,
+    item_id_of,
+    load_examples,
+    main,
+    pair_metrics,
+)
 
 
 def test_refs_map_to_item_ids():
@@ -19,6 +29,31 @@ def test_pairs_are_strict_and_wrong_vs_offtopic_is_not_ordered():
     assert m["pairs"] == 5 and m["accuracy"] == 1.0
     m = pair_metrics({"q": {"good": 40, "partial": 40, "wrong": 50, "offtopic": 0}})
     assert m["correct"] == 2 and {e["pair"] for e in m["errors"]} == {"good>partial", "good>wrong", "partial>wrong"}
+
+
+def test_several_answers_per_class_pair_every_combination_and_wrong_en_is_below_good_and_partial(tmp_path):
+    m = pair_metrics({"q": {"good": [80, 30], "partial": [40], "wrong": [10, 50], "wrong_en": [20], "offtopic": 0}})
+    # good x partial 2, good x wrong 4, partial x wrong 2, good x offtopic 2, partial x offtopic 1,
+    # good x wrong_en 2, partial x wrong_en 1
+    assert m["pairs"] == 14
+    assert m["per_pair"]["good>wrong_en"] == 1.0 and m["per_pair"]["partial>wrong_en"] == 1.0
+    assert m["per_pair"]["good>partial"] == 0.5 and m["per_pair"]["good>wrong"] == 0.75
+    en = pair_metrics({"q": {"good_en": [60], "wrong_en": [70]}}, EN_PAIRS)
+    assert en["pairs"] == 1 and en["correct"] == 0 and en["errors"][0]["pair"] == "good_en>wrong_en"
+    path = tmp_path / "set.jsonl"
+    rows = [{"ref": "dl_basics_qa.txt#27", "label": lb, "lang": lang, "answer": "x"}
+            for lb, lang in (("good", "zh"), ("good", "zh"), ("good", "en"), ("wrong", "en"), ("wrong", "zh"),
+                             ("partial", "en"), ("offtopic", "en"))]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert [e.cls for e in load_examples(path)] == ["good", "good", "good_en", "wrong_en", "wrong", "partial",
+                                                    "offtopic"]
+
+
+def test_heldout3_is_a_named_set_but_not_required():
+    assert SETS["heldout3"].name == "grading_heldout3.jsonl"
+    if not SETS["heldout3"].exists():
+        with pytest.raises(SystemExit):
+            main(["--set", "heldout3"])
 
 
 def test_labelled_set_has_36_questions_with_four_labels_each():

@@ -1,0 +1,156 @@
+"""The keyword side of a query's scores: BM25 per field, coverage, and which named concepts are known.
+
+* :func:`keyword_scores`: BM25 of the query's tokens against each field and the IDF-weighted share of
+  its content terms each item contains (:class:`KeywordScores`, arrays over the items);
+* :func:`unknown_share`: the share of the concepts a query names that no item mentions;
+* :class:`NameCheck`: the share of them that one item does not mention, under any glossary name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ingest.items import QAItem
+from ingest.keyword import STOPWORDS, KeywordIndex, _postings
+from ingest.text.normalize import fold
+from rag.query import QueryAnalyzer
+
+_SPACING = re.compile(r"[\s_\-]+")
+
+Concepts = Iterable[tuple[str, str]]   # (surface, canonical) pairs: ("LoRA", "lora")
+
+
+@dataclass(frozen=True)
+class KeywordScores:
+    """BM25 per field and coverage of one query, arrays of length ``len(index.items)``."""
+
+    question: np.ndarray
+    answer: np.ndarray
+    coverage: np.ndarray            # the share of the query's content terms in the whole item
+    question_coverage: np.ndarray   # the same share, counted in the question field only
+
+    @classmethod
+    def zeros(cls, n: int) -> KeywordScores:
+        z = np.zeros(n, dtype=np.float32)
+        return cls(z, z, z, z)
+
+
+def keyword_scores(keyword: KeywordIndex, analyzer: QueryAnalyzer, query: str) -> KeywordScores:
+    """The keyword scores of ``query`` (already NFKC-normalised) over ``keyword``'s items."""
+    q, a = keyword.scores(analyzer.tokens(query), 1.0)
+    qcov, cov = keyword.coverage(analyzer.terms(query, known=keyword.knows))
+    return KeywordScores(q, a, cov, qcov)
+
+
+def unknown_share(keyword: KeywordIndex, concepts: Concepts) -> float:
+    """Share of ``concepts`` that no item mentions (0 when there are none); one vote per canonical form."""
+    known: dict[str, bool] = {}
+    for surface, canon in concepts:
+        known[canon] = known.get(canon, False) or keyword.knows(canon) or keyword.knows(surface)
+    return sum(not k for k in known.values()) / len(known) if known else 0.0
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    """Whether the names a query asks about appear in one item, under any of their glossary names.
+
+    ``canon``: the glossary, alias -> canonical form (:attr:`ingest.keyword.Glossary.canon`).
+    """
+
+    canon: Mapping[str, str]
+
+    @cached_property
+    def aliases(self) -> dict[str, set[str]]:
+        """Canonical form (spaces as ``_``, lowercase) -> its aliases, lowercase."""
+        out: dict[str, set[str]] = {}
+        for alias, canon in self.canon.items():
+            out.setdefault(canon.replace(" ", "_").lower(), set()).add(alias.lower())
+        return out
+
+    def missing_share(self, item: QAItem, names: Concepts) -> float:
+        """The share of ``names`` ((surface, canonical) pairs) that appear nowhere in ``item``."""
+        names = tuple(dict.fromkeys(names))
+        if not names:
+            return 0.0
+        text = _SPACING.sub("", f"{item.question}\n{item.detail}\n{item.answer}".lower())
+        missing = 0
+        for surface, canon in names:
+            forms = {surface.lower(), canon.lower(), *self.aliases.get(canon.lower(), ())}
+            missing += not any(f and _SPACING.sub("", f) in text for f in forms)   # "LayerNorm" = "Layer Norm"
+        return missing / len(names)
+
+
+_PHRASE_CANDIDATES = 64     # items checked word for word for a phrase (its tokens' postings intersected first)
+
+
+def phrase_in_corpus(keyword: KeywordIndex, items, analyzer, phrase: str) -> bool:
+    """Whether some item's text contains ``phrase`` word for word (case, width and spaces aside).
+
+    The items that hold every token of the phrase are found from the keyword index's postings, and
+    at most ``_PHRASE_CANDIDATES`` of them are read: no scan of the corpus, at 100k items either.
+    """
+    target = _SPACING.sub("", fold(phrase))
+    tokens = [t for t in dict.fromkeys(analyzer.tokens(phrase)) if t]
+    if not target or not tokens:
+        return False
+    n = len(items)
+    postings = [(_postings(keyword.q, t), _postings(keyword.a, t)) for t in tokens]
+    if any(not len(q) and not len(a) for q, a in postings):
+        return False
+    postings.sort(key=lambda qa: len(qa[0]) + len(qa[1]))    # the rarest token first
+    has = np.zeros(n, dtype=bool)   # masks, not np.union1d: sorting 100k postings costs ~10 ms a token
+    has[postings[0][0]] = True
+    has[postings[0][1]] = True
+    mask = np.zeros(n, dtype=bool)
+    for q, a in postings[1:]:
+        mask[:] = False
+        mask[q] = True
+        mask[a] = True
+        has &= mask
+    for j in np.flatnonzero(has)[:_PHRASE_CANDIDATES]:
+        if 0 <= j < n:
+            it = items[int(j)]
+            if target in _SPACING.sub("", fold(f"{it.question}\n{it.detail}\n{it.answer}")):
+                return True
+    return False
+
+
+def unknown_terms(keyword: KeywordIndex, items, query_analyzer, terms) -> float:
+    """The share of the plain-word terms a question names (:meth:`rag.query.QueryAnalyzer.subject_terms`)
+    that the corpus never uses: ``胶囊网络`` where the banks have 网络 but never 胶囊网络, ``capsule networks``,
+    ``Mamba``. A glossary term counts as known when the corpus names its concept under any of its names."""
+    terms = list(dict.fromkeys(terms))
+    if not terms:
+        return 0.0
+    canon = query_analyzer.glossary.canon
+    lexicon = query_analyzer.lexicon.terms
+    analyzer = query_analyzer.analyzer
+
+    def concept_known(w: str) -> bool:   # a glossary term counts when the corpus names it under some name
+        c = canon.get(w)
+        return c is not None and (keyword.knows(c.replace(" ", "_")) or keyword.knows(w))
+
+    def word_known(w: str) -> bool:
+        low = w.lower()
+        return (concept_known(low) or low in lexicon or keyword.knows(low)
+                or (low.endswith("s") and (keyword.knows(low[:-1]) or low[:-1] in lexicon)))
+
+    unknown = 0
+    for kind, mod, head, last in terms:
+        if kind == "latin":
+            unknown += not word_known(mod)
+        elif kind == "en":
+            phrase = f"{mod} {head}".lower()
+            unknown += not (concept_known(phrase) or phrase in lexicon
+                            or all(word_known(p) for p in mod.split("-") if p and p.lower() not in STOPWORDS))
+        else:
+            # its head with the nearest modifier word alone ("写个对抗网络": 对抗网络), then the whole term
+            unknown += not any(concept_known(c) or concept_known(m) or phrase_in_corpus(keyword, items, analyzer, c)
+                               for m, c in dict.fromkeys(((last.lower(), f"{last}{head}".lower()),
+                                                          (mod.lower(), f"{mod}{head}".lower()))))
+    return unknown / len(terms)
