@@ -13,57 +13,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class Dialect:
-    """How one backend spells the history's SQL and values."""
-
-    name: str
-    placeholder: str                  # ``?`` or ``%s``
-    tables: dict[str, str]            # logical name -> table ({cards}, {attempts}, ..., {rowid}: insertion order)
-    native_times: bool                # datetime/date columns (PostgreSQL) rather than ISO text (SQLite)
-    strip_nul: bool                   # PostgreSQL's text cannot hold NUL characters
-    _cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
-
-    def sql(self, template: str) -> str:
-        """``template`` (``?`` placeholders, ``{cards}``-style table names) in this backend's SQL."""
-        done = self._cache.get(template)
-        if done is None:
-            done = self._cache[template] = template.format(**self.tables).replace("?", self.placeholder)
-        return done
-
-    def time(self, value: datetime | date):
-        """A datetime or date as the backend stores it (ISO text in SQLite)."""
-        return value if self.native_times else value.isoformat()
-
-    def parse(self, value) -> datetime:
-        """A stored time back as a datetime."""
-        return value if self.native_times else datetime.fromisoformat(value)
-
-    def iso(self, value) -> str:
-        """A stored time as the ISO text callers see (``2026-05-01T09:00:00``, ``2026-05-01``)."""
-        if isinstance(value, datetime):
-            return value.isoformat(timespec="seconds")
-        return value.isoformat() if isinstance(value, date) else value
-
-    def text(self, value: str) -> str:
-        """``value`` as the backend can store it (PostgreSQL: without NUL characters; SQLite keeps them)."""
-        return value.replace("\x00", "") if self.strip_nul and "\x00" in value else value
-
-
-SQLITE = Dialect("sqlite", "?", {"attempts": "attempts", "cards": "cards", "fsrs_params": "fsrs_params",
-                                 "sessions": "sessions", "practice_sessions": "practice_sessions",
-                                 "conversations": "conversations", "rowid": "rowid"},
-                 native_times=False, strip_nul=False)
-POSTGRES = Dialect("postgresql", "%s", {"attempts": "qbank_attempts", "cards": "qbank_cards",
-                                        "fsrs_params": "qbank_fsrs_params", "sessions": "qbank_interview_sessions",
-                                        "practice_sessions": "qbank_practice_sessions",
-                                        "conversations": "qbank_conversations", "rowid": "seq"},
-                   native_times=True, strip_nul=True)
+from rag.interview import history_schema as schema
+from rag.interview.history_dialect import POSTGRES, SQLITE, Dialect  # noqa: F401  (re-exported)
 
 
 class OnHistoryDb:
@@ -132,8 +86,6 @@ class SqliteDb:
 
     def prepare_history(self) -> None:
         """Create the history's tables, or migrate a schema-1 (SM-2) file (one process migrates, the others wait)."""
-        from rag.interview import history_schema as schema
-
         with self.transaction() as conn:
             conn.executescript(schema.SCHEMA)
         with self.transaction() as conn:
@@ -143,10 +95,8 @@ class SqliteDb:
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(schema.SCHEMA_VERSION),))
 
     def prepare_sessions(self) -> None:
-        from rag.interview.history_schema import SESSIONS_SCHEMA
-
         with self.transaction() as conn:
-            conn.executescript(SESSIONS_SCHEMA)
+            conn.executescript(schema.SESSIONS_SCHEMA)
 
     def check(self) -> str:
         """SQLite's own integrity check (``ok`` when the file is sound)."""

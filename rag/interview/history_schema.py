@@ -1,5 +1,5 @@
 """The SQLite schema of the interview history, its migration from SM-2 (schema 1), and the row helpers
-(written once for both backends: a :class:`rag.interview.history_db.Dialect` spells them for SQLite or PostgreSQL).
+(written once for both backends: a :class:`rag.interview.history_dialect.Dialect` spells them for SQLite or PostgreSQL).
 
 Schema 2 (FSRS): ``cards`` hold each question's FSRS state per profile (``due`` is the local date
 "due today" compares, ``due_at``/``reviewed_at`` the UTC times FSRS works with), ``attempts`` every graded
@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from fsrs import Rating
 
-from rag.interview.history_db import SQLITE, Dialect
+from rag.interview.history_dialect import SQLITE, Dialect
 from rag.interview.schedule import (
     Card,
     Review,

@@ -60,6 +60,9 @@ def open_page(browser, server_url, lang: str = "zh", viewport=(1400, 1000), loca
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale=locale)
     page = context.new_page()
     page.set_default_timeout(60_000)
+    page.qb_console = []            # what the page said: shown when a wait times out
+    page.on("console", lambda m: page.qb_console.append(f"{m.type}: {m.text[:300]}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: page.qb_console.append(f"pageerror: {str(e)[:300]}"))
     page.goto(server_url + ("?lang=en" if lang == "en" else ""))
     page.wait_for_selector("#qb-question textarea")
     page.get_by_text("Your question" if lang == "en" else "你的问题").first.wait_for()
@@ -168,6 +171,13 @@ _NO_VISIBLE_PROGRESS = """() => ![...document.querySelectorAll('.eta-bar, .progr
     .some(el => el.offsetParent !== null && el.getClientRects().length > 0)"""
 
 
+def _queue_status(page) -> str:
+    try:
+        return page.evaluate("async () => (await fetch('gradio_api/queue/status')).text()")[:500]
+    except Exception as exc:                       # a diagnostic only
+        return f"unavailable ({exc})"
+
+
 def _walk_tabs(page, served_home) -> dict[str, str]:
     texts = {}
     tabs = page.locator("#qb-tabs [role=tab]")
@@ -182,6 +192,8 @@ def _walk_tabs(page, served_home) -> dict[str, str]:
             page.wait_for_function(_NO_VISIBLE_PROGRESS, timeout=120_000)
         except PlaywrightTimeout:
             raise AssertionError(f"{name}: a progress indicator stayed on screen: {page.evaluate(_VISIBLE_PROGRESS)}\n"
+                                 f"the page's console: {getattr(page, 'qb_console', [])[-30:]}\n"
+                                 f"the queue: {_queue_status(page)}\n"
                                  f"the server's threads:\n{server_stacks(served_home)}")
         texts[name] = ui_text(page)
     return texts
