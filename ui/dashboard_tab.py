@@ -59,8 +59,12 @@ def wire(p: DashboardParts, page: gr.Tab, ctx) -> None:
             f = figures(services, profile)
         except OSError as exc:
             return f"⚠️ {exc}", gr.update(), gr.update()
+        if not f["answers"]:
+            # nothing to draw: the plots keep their empty state (an empty frame sent to a plot that is still loading
+            # its chart library could leave the whole event pending in the page)
+            return t("db_empty", lang), gr.update(), gr.update()
         text = t("db_stats", lang, profile=profile, due=f["due"], streak=f["streak"], answers=f["answers"],
-                 questions=f["questions"]) if f["answers"] else t("db_empty", lang)
+                 questions=f["questions"])
         return (text, gr.update(value=f["days"], y_lim=[0, 100], x_title=t("db_day", lang), y_title=t("iv_score", lang)),
                 gr.update(value=f["topics"], y_lim=[0, 100], x_title=t("col_topic", lang), y_title=t("iv_score", lang)))
 
