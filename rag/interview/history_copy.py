@@ -21,7 +21,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from rag.interview import history_schema as schema
-from rag.interview.history_db import POSTGRES, SqliteDb
+from rag.interview.history_db import SqliteDb
+from rag.interview.history_dialect import POSTGRES
 from rag.interview.schedule import replay, scheduler
 
 _TABLES = ("attempts", "cards", "fsrs_params", "sessions", "practice_sessions", "conversations")

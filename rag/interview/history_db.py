@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rag.interview import history_schema as schema
-from rag.interview.history_dialect import POSTGRES, SQLITE, Dialect  # noqa: F401  (re-exported)
+from rag.interview.history_dialect import SQLITE, Dialect
 
 
 class OnHistoryDb:

@@ -24,7 +24,7 @@ from ingest.pg_conn import (
     failure,
     redact,
 )
-from rag.interview.history_db import POSTGRES
+from rag.interview.history_dialect import POSTGRES
 
 SCHEMA_VERSION = 2    # that of the SQLite history (FSRS cards, rated attempts)
 POOL_SIZE = 4
