@@ -63,6 +63,11 @@ _TERM_LEFT = frozenset(("的", "里", "中", "之", "和", "与", "跟", "及", 
 _NOT_MODIFIER = frozenset(("除了", "比", "相比", "通过", "像", "如", "对", "对于", "关于", "经过"))   # prepositions, never part of a term
 _DEMONSTRATIVE = re.compile(r"^[这那哪每各该本此某][类种个些样款项]?$|^[一二两三四五六七八九十几多]+[个种类项]?$")
 _LATIN_WORD = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+# English proper nouns: a capitalised word inside a sentence ("the Gumbel-softmax trick", "Spanish or French"), the
+# way English marks a name; the first word of a sentence does not count. English grammar, not any bank's words.
+_PROPER_NOUN = re.compile(r"(?<=[a-z0-9,;:'\")] )([A-Z][a-z]{2,})(?![A-Za-z])")
+# a question about the assistant itself (its home, its age, its likes): a sentence whose subject is 你 / you
+_ABOUT_YOU = re.compile(r"^\W*(?:那|请问|问一下)?\s*你(?!们?(?:觉得|认为|说|看|知道|能|会|可以|帮))|\b(?:do|are|can|will|did|have) you\b", re.I)
 NAME_LIKE = _NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z0-9]{2,}|.*[a-z][A-Z].*|.*[A-Za-z]\d.*|.*\d[A-Za-z].*)$")
 
 
@@ -138,12 +143,17 @@ class QueryAnalyzer:
     def small_talk(self, text: str) -> bool:
         """Small talk addressed to the assistant (``你好``, ``你是ChatGPT吗``, ``thanks!``) that asks about
         nothing from AI / ML besides."""
-        return bool(_SMALL_TALK.search(text)) and not self.in_domain(text)
+        return bool(_SMALL_TALK.search(text) or _ABOUT_YOU.search(text)) and not self.in_domain(text)
 
     def names(self, text: str) -> list[tuple[str, str]]:
         """The names a question asks about: Latin acronyms and product-like tokens (``LoRA``, ``CTC``,
         ``TCP``, ``FP16``), as (surface, canonical) pairs."""
-        return [(w, c) for w, c in self.concepts(text) if _NAME_LIKE.match(w)]
+        found = [(w, c) for w, c in self.concepts(text) if _NAME_LIKE.match(w)]
+        if not _CJK_CHAR.search(text):
+            seen = {c for _, c in found}
+            found += [(w, w.lower()) for w in dict.fromkeys(_PROPER_NOUN.findall(nfkc(text)))
+                      if w.lower() not in seen and w.lower() not in STOPWORDS]
+        return found
 
     def subject_terms(self, text: str) -> list[tuple[str, str, str, str]]:
         """The technical terms a question names as plain words, as ``(kind, modifier, head, last)``

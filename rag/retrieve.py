@@ -32,7 +32,7 @@ from ingest.settings import Settings
 from ingest.text.normalize import nfkc
 from rag import fusion, lexical, ranking
 from rag.dense import CANDIDATES, DenseSearch  # noqa: F401  (CANDIDATES: public here)
-from rag.query import NAME_LIKE, QueryAnalyzer
+from rag.query import QueryAnalyzer
 from rag.ranking import MODES  # noqa: F401  (public here)
 from rag.results import Hit, Scores, SearchResult
 from rag.validate import check_query
@@ -135,7 +135,7 @@ class Searcher:
             qv = embedder.embed_query(analyzer.dense_text(query)).astype(np.float32)
         d = dense_search.best_per_item(qv, kw.question + kw.answer) if dense else np.zeros(n, dtype=np.float32)
         concepts = tuple(analyzer.concepts(query))
-        names = tuple((w, c) for w, c in concepts if NAME_LIKE.match(w))
+        names = tuple(analyzer.names(query))
         in_domain = analyzer.in_domain(query)
         terms = lexical.unknown_terms(index.keyword, index.items, analyzer, analyzer.subject_terms(query)) if keyword else 0.0
         return Scores(kw.question, kw.answer, kw.coverage, d, kw.question_coverage,

@@ -269,3 +269,31 @@ def test_a_half_covered_comparison_shows_the_covered_sides_confidence(corpus_set
     assert ans.confidence == pytest.approx(max(0.0, alone.confidence))   # the covered side's own confidence
     bn = Answerer(corpus_settings, searcher=searcher).ask("BN和LN有什么区别？")
     assert bn.confidence > 0 and "置信度 0.00" not in level_line(bn, "zh")
+
+
+# -- round 4: English proper nouns, questions about the assistant -------------------------------------------
+def test_english_proper_nouns_inside_a_sentence_are_names(searcher):
+    qa = searcher.query_analyzer
+    assert [w for w, _ in qa.names("How is the Viterbi path found in a hidden Markov chain?")] == ["Viterbi", "Markov"]
+    assert qa.names("Dropout is what exactly?") == []            # the first word of a sentence is no name
+    # "Then" starts a sentence, "Python" and "Rust" are inside one
+    assert [w for w, _ in qa.names("Explain the rules. Then compare Python and Rust")] == ["Python", "Rust"]
+    assert "Viterbi" not in [w for w, _ in qa.names("HMM 里的 Viterbi 怎么做")]   # a Chinese question: not this rule
+    raw = searcher.scores("Which is harder to learn, Portuguese or Italian?")
+    assert raw.names_unknown == 1.0
+    assert searcher.search("Which is harder to learn, Portuguese or Italian?").level == "not_covered"
+
+
+def test_a_known_proper_noun_costs_nothing(searcher):
+    assert searcher.scores("What problem does the Transformer architecture solve?").names_unknown == 0.0
+
+
+@pytest.mark.parametrize("question", ["你平常住哪个城市", "你周末一般干嘛呀", "Do you like cats?"])
+def test_questions_about_the_assistant_itself_are_small_talk(searcher, question):
+    assert searcher.query_analyzer.small_talk(question)
+    assert searcher.search(question).level == "not_covered"
+
+
+@pytest.mark.parametrize("question", ["你觉得过拟合怎么解决", "Do you know how dropout works?", "你能讲讲注意力机制吗"])
+def test_a_machine_learning_question_addressed_to_you_is_not_small_talk(searcher, question):
+    assert not searcher.query_analyzer.small_talk(question)
