@@ -64,7 +64,7 @@ def embed_rates(index, settings) -> dict:
 
     from ingest.pipeline import embed_texts
 
-    embedder = load_embedder(settings.embedding_model)
+    embedder = load_embedder(settings.embedding.model)
     questions = [f"{it.question}（计时 {k}）" for k, it in enumerate(index.items)][:300]
     passages = [p.text for p in index.passages][:150]
     by_item: dict[str, list] = {}
@@ -137,7 +137,7 @@ def _forget_queries(settings) -> None:
     """Empty the query-embedding cache, so timed calls pay for embedding their question."""
     from ingest.embed import load_embedder
 
-    cache = getattr(load_embedder(settings.embedding_model), "_cache", None)
+    cache = getattr(load_embedder(settings.embedding.model), "_cache", None)
     if cache is not None:
         cache.clear()
 
@@ -151,7 +151,7 @@ def ann_recall(index, searcher, queries: list[str]) -> float | None:
 
     if index.manifest.index_type == "flat":
         return None
-    embedder = load_embedder(searcher.settings.embedding_model)
+    embedder = load_embedder(searcher.settings.embedding.model)
     q = np.vstack([embedder.embed_query(x) for x in queries])
     return recall_at_k(index.dense, vectors_of(index.dense), q, k=10)
 

@@ -37,9 +37,9 @@ def stale_reason(settings) -> str | None:
     manifest = target.read_manifest()
     if manifest is None:
         return f"no index at {target.location}"
-    spec = BuildSpec(canonical_name(settings.embedding_model), pipeline.SEGMENTER_VERSION, Glossary.load().digest())
+    spec = BuildSpec(canonical_name(settings.embedding.model), pipeline.SEGMENTER_VERSION, Glossary.load().digest())
     reason = manifest.build_reason(spec)
     if reason:
         return reason
-    files, _ = find_files(pipeline.sources(settings), settings.follow_symlinks)
+    files, _ = find_files(pipeline.sources(settings), settings.limits.follow_symlinks)
     return manifest.sources_reason({str(f): file_sha256(f) for f in files}, layout_choices.load(settings))

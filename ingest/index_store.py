@@ -84,8 +84,8 @@ def open_store(settings: Settings) -> IndexStore:
     Raises:
         ImportError: ``database_url`` is set but psycopg / pgvector are not installed.
     """
-    if settings.database_url:
+    if settings.store.database_url:
         from ingest.pg_store import PgStore
 
-        return PgStore.shared(settings.database_url)
-    return FileStore(settings.index_root, settings.flat_index_max)
+        return PgStore.shared(settings.store.database_url)
+    return FileStore(settings.index_root, settings.search.flat_index_max)

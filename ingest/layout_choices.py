@@ -9,9 +9,9 @@ and used by every later ingest of that file, so re-ingests segment it the same w
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from ingest.atomic import atomic_write
 from ingest.segment import LAYOUTS
 from ingest.settings import Settings
 
@@ -59,7 +59,5 @@ def remember(settings: Settings, choices: dict[str | Path, str]) -> dict[str, st
             saved.pop(key, None)
     saved = {k: v for k, v in sorted(saved.items()) if Path(k).exists()}
     settings.home.mkdir(parents=True, exist_ok=True)
-    tmp = settings.layouts_file.with_name(f".layouts.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(saved, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, settings.layouts_file)
+    atomic_write(settings.layouts_file, json.dumps(saved, ensure_ascii=False, indent=1))
     return saved

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ingest.formats import FormatError, docx_lines, html_lines, pdf_lines, split_lines
 from ingest.items import SourceDoc
+from ingest.settings import LimitsSettings
 from ingest.text.markdown import heading
 from ingest.text.normalize import strip_controls
 from ingest.text.script import is_cjk
@@ -25,22 +26,27 @@ MAX_BYTES = 50 * 1024 * 1024
 IGNORED_NAMES = {"titles.json"}   # display titles beside a bank, read by the pipeline
 
 
+def _default(name: str):
+    return getattr(LimitsSettings(), name)
+
+
 @dataclass(frozen=True)
 class Limits:
-    """What reading one bank file may cost; each field is the setting of the same name (``ingest/settings.py``)."""
+    """What reading one bank file may cost: the fields of the ``limits`` settings that reading uses (their
+    defaults are those settings' defaults; the parse cache is keyed by these values)."""
 
-    html_max_depth: int = 120
-    docx_max_unzipped_mb: float = 100
-    docx_max_xml_mb: float = 40
-    docx_max_entries: int = 2000
-    max_file_chars: int = 3_000_000
-    parse_timeout: float = 60
+    html_max_depth: int = _default("html_max_depth")
+    docx_max_unzipped_mb: float = _default("docx_max_unzipped_mb")
+    docx_max_xml_mb: float = _default("docx_max_xml_mb")
+    docx_max_entries: int = _default("docx_max_entries")
+    max_file_chars: int = _default("max_file_chars")
+    parse_timeout: float = _default("parse_timeout")
 
     @classmethod
     def from_settings(cls, settings) -> "Limits":
         import dataclasses
 
-        return cls(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(cls)})
+        return cls(**{f.name: getattr(settings.limits, f.name) for f in dataclasses.fields(cls)})
 
 
 class LoadError(Exception):

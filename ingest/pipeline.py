@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest import layout_choices
+from ingest.atomic import atomic_write
 from ingest import store
 from ingest.index_store import open_store
 from ingest.embed import canonical_name, load_embedder
@@ -30,7 +31,7 @@ from ingest.load import Limits, LoadError, ParseCache, find_files, load
 from ingest.manifest import FORMAT_VERSION, FileEntry, Manifest, RefusedFile
 from ingest.passages import lead_sentences, split_passages
 from ingest.segment import Segmentation, normalize, segment
-from ingest.settings import BUNDLED_CORPUS, Settings
+from ingest.settings import BUNDLED_CORPUS, EmbeddingSettings, Settings
 from ingest.text.slug import slug
 from ingest.topics import topic_of
 from ingest.vectors import DenseBuild, default_workers, start_embedding
@@ -69,10 +70,8 @@ def sources(settings: Settings) -> list[Path]:
 
 def _save_sources(settings: Settings, paths: list[Path]) -> None:
     settings.home.mkdir(parents=True, exist_ok=True)
-    tmp = settings.sources_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps([str(p) for p in paths if p != BUNDLED_CORPUS], ensure_ascii=False, indent=1),
-                   encoding="utf-8")
-    os.replace(tmp, settings.sources_file)
+    atomic_write(settings.sources_file,
+                 json.dumps([str(p) for p in paths if p != BUNDLED_CORPUS], ensure_ascii=False, indent=1))
 
 
 def _lock(settings: Settings):
@@ -147,7 +146,7 @@ def dry_run(settings: Settings, paths: list[Path] | None = None, layouts: dict[s
     """
     requested = _expand_layouts(layouts)
     files, skipped = find_files([Path(p).expanduser().resolve() for p in paths] if paths else sources(settings),
-                                settings.follow_symlinks)
+                                settings.limits.follow_symlinks)
     chosen = {**layout_choices.load(settings), **requested}
     out = [FileSplit(path=str(name), file=Path(str(name)).name, error=reason) for name, reason in skipped]
     titles = _titles(files)
@@ -318,8 +317,8 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
     with _lock(settings):
         target = open_store(settings)     # files under $QBANK_HOME/index, or the database (database_url)
         target.check()                    # a database that is down fails now, not after the embedding
-        if is_server(settings.embedding_model):    # so does an embedding server (its first request)
-            load_embedder(settings.embedding_model, settings)
+        if is_server(settings.embedding.model):    # so does an embedding server (its first request)
+            load_embedder(settings.embedding.model, settings)
         chosen = {**layout_choices.load(settings), **requested}
         roots = sources(settings)
         new_roots: list[Path] = []
@@ -329,7 +328,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                 report.errors.append((str(p), "no such file or folder"))
             elif p not in roots:
                 new_roots.append(p)
-        files, skipped = find_files(roots + new_roots, settings.follow_symlinks)
+        files, skipped = find_files(roots + new_roots, settings.limits.follow_symlinks)
         staged = {Path(k).resolve(): Path(v) for k, v in (staged or {}).items()}
         files = _with_staged(files, staged)
         from_staging: set[str] = set()     # final paths read from their staged copy
@@ -363,11 +362,11 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             if not doc_items:
                 report.errors.append((doc.path, "no text to index after segmentation"))
                 continue
-            capped = [cap_item(it, settings.max_item_chars) for it in doc_items]
+            capped = [cap_item(it, settings.limits.max_item_chars) for it in doc_items]
             cut = [(it.id, n) for it, n in capped if n]
             if cut:
                 doc_items = [it for it, _ in capped]
-                report.warnings.append((doc.file, f"{len(cut)} item(s) over {settings.max_item_chars:,} characters "
+                report.warnings.append((doc.file, f"{len(cut)} item(s) over {settings.limits.max_item_chars:,} characters "
                                                   f"were cut to that length (setting max_item_chars; longest "
                                                   f"{max(n for _, n in cut):,}, item {cut[0][0]})"))
             split = report.splits[doc.path] = file_split(doc, seg, doc_items, forced)
@@ -380,10 +379,10 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             report.errors.append(("(all)", "nothing to index; the previous index is unchanged"))
             report.seconds = time.perf_counter() - t0
             return report
-        items = link_duplicates(items, settings.max_duplicate_links)
+        items = link_duplicates(items, settings.limits.max_duplicate_links)
         by_id = {it.id: it for it in items}
-        embedder = load_embedder(settings.embedding_model, settings)
-        model = canonical_name(settings.embedding_model)
+        embedder = load_embedder(settings.embedding.model, settings)
+        model = canonical_name(settings.embedding.model)
         cache = settings.cache_dir / "embeddings" / re.sub(r"[^\w.-]+", "_", model)
         cache.mkdir(parents=True, exist_ok=True)
         passages: list[Passage] = []
@@ -394,20 +393,21 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             texts, owners, pieces = [], [], 0
             for it in doc_items:
                 ps = split_passages(by_id[it.id])
-                t, cut = bounded_texts(embed_texts(by_id[it.id], ps), settings.embed_max_chars)
+                t, cut = bounded_texts(embed_texts(by_id[it.id], ps), settings.embedding.max_chars)
                 pieces += cut
                 texts.extend(t)
                 owners.extend([pos[it.id]] * len(t))
                 passages.extend(ps)
             if pieces:
-                report.warnings.append((doc.file, f"{pieces} text(s) over {settings.embed_max_chars:,} characters were "
+                report.warnings.append((doc.file, f"{pieces} text(s) over {settings.embedding.max_chars:,} characters were "
                                                   f"embedded in pieces of that length (setting embed_max_chars)"))
             plan.append((doc, texts, owners))
         _clean_cache(cache)
         bar = _bar(sum(len(p[1]) for p in plan), show)
         # a forced layout segments differently: its own cache entry (auto keeps the plain key)
         # (and texts cut at another embed_max_chars than the default are other texts: their own entry too)
-        pieces = "" if settings.embed_max_chars == Settings.embed_max_chars else f"-e{settings.embed_max_chars}"
+        cut = settings.embedding.max_chars
+        pieces = "" if cut == EmbeddingSettings.model_fields["max_chars"].default else f"-e{cut}"
         paths = [cache / f"{doc.sha256}-{SEGMENTER_VERSION}{_layout_key(report.splits[doc.path].forced)}{pieces}.npy"
                  for doc, _, _ in plan]
         cached = []
@@ -418,7 +418,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             cached.append(vecs)
         # each distinct text is embedded once, however many banks repeat it, while the keyword index is built
         # an embedding server takes embed_concurrency requests of embed_batch_size texts at a time
-        chunk = settings.embed_batch_size * (settings.embed_concurrency if is_server(settings.embedding_model) else 1)
+        chunk = settings.embedding.batch_size * (settings.embedding.concurrency if is_server(settings.embedding.model) else 1)
         # one dense row per distinct text: banks repeat questions and answers, and each entry points at its row
         first: dict[str, int] = {}
         refs = np.fromiter((first.setdefault(t, len(first)) for _, texts, _ in plan for t in texts), dtype=np.int32,
@@ -427,7 +427,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         _, first_entry = np.unique(refs, return_index=True)
         pending = start_embedding(embedder, [texts for _, texts, _ in plan], cached, chunk,
                                   bar.update if bar is not None else None,
-                                  workers=settings.embed_workers or default_workers())
+                                  workers=settings.embedding.workers or default_workers())
         # the dense index is built as soon as the vectors are in, beside the keyword index (a database builds
         # its HNSW graph in the server while this process tokenises)
         building = DenseBuild(pending, first_entry, target.build_dense)
@@ -560,7 +560,7 @@ def _cached_vectors(path: Path, shape: tuple[int, int]) -> tuple[np.ndarray | No
         if not np.isfinite(vecs).all():
             return None, "damaged (not finite numbers)"
         try:
-            _write_atomic(sidecar, _crc32(data).encode("ascii"))
+            atomic_write(sidecar, _crc32(data).encode("ascii"))
         except OSError:
             pass        # checked next time instead
     return vecs, ""
@@ -579,18 +579,8 @@ def _save_vectors(path: Path, vecs: np.ndarray) -> None:
     buf = io.BytesIO()
     np.save(buf, vecs)
     data = buf.getvalue()
-    _write_atomic(path.with_name(path.name + ".crc32"), _crc32(data).encode("ascii"))
-    _write_atomic(path, data)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}{path.suffix}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write(path.with_name(path.name + ".crc32"), _crc32(data).encode("ascii"))
+    atomic_write(path, data)
 
 
 def _clean_cache(cache: Path) -> None:

@@ -116,8 +116,8 @@ class ServerEmbedder:
     @classmethod
     def from_settings(cls, name: str, settings) -> "ServerEmbedder":
         """The embedder of ``name`` with the settings' batching, concurrency, retries and key."""
-        return cls(name, settings.embed_batch_size, settings.embed_concurrency, settings.embed_retries,
-                   settings.embed_timeout, os.environ.get(settings.embed_api_key_env, ""), settings.embed_input_type)
+        return cls(name, settings.embedding.batch_size, settings.embedding.concurrency, settings.embedding.retries,
+                   settings.embedding.timeout, os.environ.get(settings.embedding.api_key_env, ""), settings.embedding.input_type)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return self._embed(texts, "passage")

@@ -63,7 +63,7 @@ class Answerer:
 
     @property
     def uses_llm(self) -> bool:
-        return self._model is not None or self.settings.llm_backend != "none"
+        return self._model is not None or self.settings.llm.backend != "none"
 
     @property
     def model(self) -> BaseChatModel:
@@ -89,10 +89,10 @@ class Answerer:
         Raises:
             QueryError: empty or too long question (before anything else happens).
         """
-        question = check_query(question, self.settings.max_query_chars)
+        question = check_query(question, self.settings.search.max_query_chars)
         tokens = self.searcher.analyzer.tokens(question) if history else []
         rewrite = self._condense if (history and self.uses_llm) else None
-        res = resolve(question, history, tokens, rewrite, self.settings.max_query_chars)
+        res = resolve(question, history, tokens, rewrite, self.settings.search.max_query_chars)
         want = aspects.aspect(question)
         if res.how != "standalone" and want and not self.uses_llm:
             prev = history[-1]
@@ -120,7 +120,7 @@ class Answerer:
                              self._search(res))
 
     def _compare(self, question: str, res: Resolution, sides: tuple[str, str]) -> Iterator[str | Answer]:
-        cmp = compare_sides(self.searcher, sides, self._search(res), self.settings.top_k)
+        cmp = compare_sides(self.searcher, sides, self._search(res), self.settings.search.top_k)
         if cmp.one_item:
             yield from self.stream_result(question, cmp.whole, res)
             return
@@ -134,10 +134,10 @@ class Answerer:
         yield comparison_answer(question, res, cmp, self.searcher)
 
     def _search(self, res: Resolution) -> SearchResult:
-        result = self.searcher.search(res.resolved, k=self.settings.top_k)
+        result = self.searcher.search(res.resolved, k=self.settings.search.top_k)
         if res.how == "carried" and result.abstained:
             # the follow-up's own words dilute the score: the topic decides whether the banks cover it
-            topic = self.searcher.search(res.topic, k=self.settings.top_k)
+            topic = self.searcher.search(res.topic, k=self.settings.search.top_k)
             if not topic.abstained:
                 same = result.hits and result.hits[0].item.id == topic.hits[0].item.id
                 result = replace(result, abstained=False, confidence=topic.confidence) if same else topic

@@ -156,7 +156,10 @@ def bind(index, queries: list[EvalQuery]) -> tuple[list[EvalQuery], list[EvalQue
         for ref in q.refs:
             file, line = parse_ref(ref)
             ids.update(i for a, b, i in spans.get(file, ()) if a <= line <= b)
-        (bound if ids else unresolved).append(replace(q, gold=frozenset(ids), refs=()))
+        if ids:
+            bound.append(replace(q, gold=frozenset(ids), refs=()))
+        else:
+            unresolved.append(q)      # as labelled: its refs say which files it needs
     return bound, unresolved
 
 

@@ -2,8 +2,9 @@
 
 The constants were measured on the tuning half of ``data/eval/retrieval.jsonl``
 (``qbank eval --tune`` reproduces the search; the README states the numbers).
-The knobs a user may want to change live in :class:`~ingest.settings.Settings`:
-``weight_question``, ``weight_dense``, ``weight_coverage`` and ``abstain_threshold``.
+The knobs a user may want to change live in the ``search`` section of :class:`~ingest.settings.Settings`:
+``weight_question``, ``weight_dense``, ``weight_coverage`` and ``abstain_threshold``; their defaults are in
+``data/tuned.toml`` (read once, by ``ingest.settings``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from ingest.settings import TUNED
 
 KEYWORD_HALF = 16.25                    # weighted BM25 sum at which the keyword score is 0.5
 DENSE_FLOOR, DENSE_CEIL = 0.20, 0.80    # cosines mapped to 0 and 1
@@ -41,10 +44,10 @@ ABLATION_THRESHOLDS = {"keyword": -0.091, "dense": 0.1654}
 class Params:
     """Everything the fusion needs, so evaluation can try other values without touching settings."""
 
-    weight_question: float = 0.45
-    weight_dense: float = 0.181
-    abstain_threshold: float = 0.0867
-    weight_coverage: float = 0.113
+    weight_question: float = TUNED["search"]["weight_question"]
+    weight_dense: float = TUNED["search"]["weight_dense"]
+    abstain_threshold: float = TUNED["search"]["abstain_threshold"]
+    weight_coverage: float = TUNED["search"]["weight_coverage"]
     weight_question_coverage: float = WEIGHT_QUESTION_COVERAGE
     keyword_half: float = KEYWORD_HALF
     dense_floor: float = DENSE_FLOOR
@@ -85,8 +88,8 @@ class Params:
 
     @classmethod
     def from_settings(cls, settings, **changes) -> "Params":
-        return cls(weight_question=settings.weight_question, weight_dense=settings.weight_dense,
-                   weight_coverage=settings.weight_coverage, abstain_threshold=settings.abstain_threshold,
+        return cls(weight_question=settings.search.weight_question, weight_dense=settings.search.weight_dense,
+                   weight_coverage=settings.search.weight_coverage, abstain_threshold=settings.search.abstain_threshold,
                    **changes)
 
     def threshold(self, mode: str) -> float:

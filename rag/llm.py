@@ -51,19 +51,19 @@ def check_llm_settings(settings: Settings, api_key: str | None = None) -> None:
     Raises:
         LLMConfigError: a required setting is missing.
     """
-    backend = settings.llm_backend
+    backend = settings.llm.backend
     if backend in ("none", "fake"):
         return
-    if not settings.llm_model:
+    if not settings.llm.model:
         hint = {"openai": "a model name, e.g. deepseek-chat or qwen2.5:7b",
                 "ollama": "an Ollama model, e.g. qwen2.5:7b",
                 "local": "a local model folder (config.json + tokenizer) or a .gguf file"}[backend]
         raise LLMConfigError(f"llm_backend is {backend!r} but llm_model is empty: set QBANK_LLM_MODEL to {hint}.")
-    if settings.llm_timeout <= 0:
-        raise LLMConfigError(f"llm_timeout must be > 0 seconds, got {settings.llm_timeout!r}.")
-    if backend == "openai" and not settings.llm_base_url and not (api_key or os.environ.get(settings.llm_api_key_env)):
+    if settings.llm.timeout <= 0:
+        raise LLMConfigError(f"llm_timeout must be > 0 seconds, got {settings.llm.timeout!r}.")
+    if backend == "openai" and not settings.llm.base_url and not (api_key or os.environ.get(settings.llm.api_key_env)):
         raise LLMConfigError(
-            f"llm_backend 'openai' needs an API key in the environment variable {settings.llm_api_key_env} "
+            f"llm_backend 'openai' needs an API key in the environment variable {settings.llm.api_key_env} "
             f"(setting llm_api_key_env), or llm_base_url pointing at a local OpenAI-compatible server.")
 
 
@@ -78,7 +78,7 @@ def make_chat_model(settings: Settings, api_key: str | None = None) -> BaseChatM
         ImportError: the backend's package is not installed (the message says which).
     """
     check_llm_settings(settings, api_key)
-    backend = settings.llm_backend
+    backend = settings.llm.backend
     if backend == "none":
         raise LLMConfigError("llm_backend is 'none': set QBANK_LLM_BACKEND (openai, ollama, local) or pass --llm.")
     if backend == "fake":
@@ -98,25 +98,25 @@ def _openai(settings: Settings, api_key: str | None = None) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     # local servers (vLLM, llama.cpp, Ollama /v1) accept any key
-    key = api_key or os.environ.get(settings.llm_api_key_env) or "not-needed"
-    return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url or None, api_key=key,
-                      timeout=settings.llm_timeout, max_retries=0, temperature=settings.llm_temperature,
-                      max_tokens=settings.llm_max_tokens, use_responses_api=False)
+    key = api_key or os.environ.get(settings.llm.api_key_env) or "not-needed"
+    return ChatOpenAI(model=settings.llm.model, base_url=settings.llm.base_url or None, api_key=key,
+                      timeout=settings.llm.timeout, max_retries=0, temperature=settings.llm.temperature,
+                      max_tokens=settings.llm.max_tokens, use_responses_api=False)
 
 
 def _ollama(settings: Settings) -> BaseChatModel:
     from langchain_ollama import ChatOllama
 
-    return ChatOllama(model=settings.llm_model, base_url=settings.llm_base_url or None,
-                      temperature=settings.llm_temperature, num_predict=settings.llm_max_tokens,
-                      client_kwargs={"timeout": settings.llm_timeout})
+    return ChatOllama(model=settings.llm.model, base_url=settings.llm.base_url or None,
+                      temperature=settings.llm.temperature, num_predict=settings.llm.max_tokens,
+                      client_kwargs={"timeout": settings.llm.timeout})
 
 
 def _local(settings: Settings) -> BaseChatModel:
-    key = (settings.llm_model, settings.llm_max_tokens)
+    key = (settings.llm.model, settings.llm.max_tokens)
     with _LOCAL_LOCK:
         if key not in _LOCAL_CACHE:
-            _LOCAL_CACHE[key] = _load_local(settings.llm_model, settings.llm_max_tokens)
+            _LOCAL_CACHE[key] = _load_local(settings.llm.model, settings.llm.max_tokens)
         return _LOCAL_CACHE[key]
 
 
@@ -184,12 +184,12 @@ def describe_failure(exc: BaseException, settings: Settings) -> LLMError:
     """A short, key-free account of a failed LLM call, for the user's notice (worded by ``ui``) and the log."""
     name = type(exc).__name__
     status = getattr(exc, "status_code", None)
-    where = settings.llm_base_url or settings.llm_backend
-    key = os.environ.get(settings.llm_api_key_env)
+    where = settings.llm.base_url or settings.llm.backend
+    key = os.environ.get(settings.llm.api_key_env)
     if key:
         where = where.replace(key, "***")
     if isinstance(exc, LLMTimeout) or "Timeout" in name:
-        return LLMError(LLMErrorKind.TIMEOUT, f"{settings.llm_timeout:g}", where)
+        return LLMError(LLMErrorKind.TIMEOUT, f"{settings.llm.timeout:g}", where)
     if isinstance(status, int) and status > 0:
         return LLMError(LLMErrorKind.HTTP, str(status), where)
     if "Connect" in name or isinstance(exc, ConnectionError):

@@ -41,7 +41,7 @@ def context_items(result: SearchResult) -> list[ContextItem]:
 def condense(model: BaseChatModel, settings: Settings, messages, question: str) -> str:
     """The standalone question the LLM rewrites a follow-up into (may raise; the caller carries the topic then)."""
     chunks = stream_with_deadline(condense_chain(model), {"history": messages, "question": question},
-                                  settings.llm_timeout)
+                                  settings.llm.timeout)
     return "".join(chunks)
 
 
@@ -61,7 +61,7 @@ def stream_llm_answer(model: BaseChatModel, settings: Settings, question: str, r
     inputs = {"context": format_context(items) + "\n" + retrieval_line(result, note), "question": res.resolved}
     cleaner = CitationStream(len(items))
     try:
-        for chunk in stream_with_deadline(answer_chain(model), inputs, settings.llm_timeout):
+        for chunk in stream_with_deadline(answer_chain(model), inputs, settings.llm.timeout):
             piece = cleaner.feed(chunk if isinstance(chunk, str) else str(chunk))
             if piece:
                 yield piece

@@ -62,7 +62,7 @@ class Searcher:
             with self._lock:
                 if self._index is None:
                     self._store = open_store(self.settings)
-                    index = self._store.load(canonical_name(self.settings.embedding_model))
+                    index = self._store.load(canonical_name(self.settings.embedding.model))
                     dense = DenseSearch(index)
                     _ = dense.vectors        # an exact index is read once, here, not by the first query
                     self._dense, self._index = dense, index
@@ -114,7 +114,7 @@ class Searcher:
     def warm_up(self) -> None:
         self.index
         self.query_analyzer.tokens("预热")
-        load_embedder(self.settings.embedding_model, self.settings).embed_query("warm up")
+        load_embedder(self.settings.embedding.model, self.settings).embed_query("warm up")
 
     # -- scoring ---------------------------------------------------------------
     def scores(self, query: str, keyword: bool = True, dense: bool = True) -> Scores:
@@ -131,7 +131,7 @@ class Searcher:
               else lexical.KeywordScores.zeros(n))
         qv = None
         if dense:
-            embedder = load_embedder(self.settings.embedding_model, self.settings)
+            embedder = load_embedder(self.settings.embedding.model, self.settings)
             qv = embedder.embed_query(analyzer.dense_text(query)).astype(np.float32)
         d = dense_search.best_per_item(qv, kw.question + kw.answer) if dense else np.zeros(n, dtype=np.float32)
         concepts = tuple(analyzer.concepts(query))
@@ -167,7 +167,7 @@ class Searcher:
 
         Args:
             query: the question, Chinese or English.
-            k: number of hits (default ``settings.top_k``); they are listed even when abstaining.
+            k: number of hits (default ``settings.search.top_k``); they are listed even when abstaining.
             keyword_only / dense_only: ablations for evaluation.
             doc: restrict to one document title or file name.
 
@@ -178,10 +178,10 @@ class Searcher:
             raise ValueError("keyword_only and dense_only exclude each other; pick at most one.")
         if k is not None and k < 1:
             raise ValueError(f"k must be at least 1, got {k!r}.")
-        query = check_query(query, self.settings.max_query_chars)
+        query = check_query(query, self.settings.search.max_query_chars)
         mode = "keyword" if keyword_only else "dense" if dense_only else "hybrid"
         raw = self.scores(query, keyword=not dense_only, dense=not keyword_only)
-        return self.rank(query, raw, mode, k or self.settings.top_k, doc)
+        return self.rank(query, raw, mode, k or self.settings.search.top_k, doc)
 
     def _doc_mask(self, doc: str) -> np.ndarray:
         masks = self._doc_masks

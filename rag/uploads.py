@@ -151,8 +151,8 @@ def _size(settings: Settings, name: str, source: str | Path | bytes) -> int:
             size = Path(source).stat().st_size
         except OSError as exc:
             raise UploadError(f"{name!r} could not be read ({exc.strerror or exc}); upload it again") from None
-    if size > settings.upload_max_mb * 1024 * 1024:
-        raise UploadError(f"{name!r} is {size / 1024 / 1024:.1f} MB, over the {settings.upload_max_mb} MB upload limit; "
+    if size > settings.ui.upload_max_mb * 1024 * 1024:
+        raise UploadError(f"{name!r} is {size / 1024 / 1024:.1f} MB, over the {settings.ui.upload_max_mb} MB upload limit; "
                           f"split the bank or raise upload_max_mb")
     if size == 0:
         raise UploadError(f"{name!r} is empty; upload a bank with some text in it")
@@ -165,7 +165,7 @@ def _copy(settings: Settings, name: str, source: str | Path | bytes, target: Pat
     Raises:
         UploadError: the source grew over the limit while it was copied, or could not be read.
     """
-    limit = settings.upload_max_mb * 1024 * 1024
+    limit = settings.ui.upload_max_mb * 1024 * 1024
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".upload-{uuid.uuid4().hex}.part"     # dot-files are never indexed
     try:
@@ -178,7 +178,7 @@ def _copy(settings: Settings, name: str, source: str | Path | bytes, target: Pat
                     while chunk := src.read(1 << 20):
                         copied += len(chunk)
                         if copied > limit:      # the file grew after stat()
-                            raise UploadError(f"{name!r} is over the {settings.upload_max_mb} MB upload limit")
+                            raise UploadError(f"{name!r} is over the {settings.ui.upload_max_mb} MB upload limit")
                         dst.write(chunk)
             except OSError as exc:
                 raise UploadError(f"{name!r} could not be read ({exc.strerror or exc}); upload it again") from None
@@ -558,8 +558,8 @@ def preview_uploads(settings: Settings, files: list[tuple[str, str | Path | byte
             name = safe_name(original)
             forced = check(layouts[original]) if original in (layouts or {}) else remembered_layout(settings, original)
             size = len(source) if isinstance(source, (bytes, bytearray)) else Path(source).stat().st_size
-            if size > settings.upload_max_mb * 1024 * 1024:
-                raise UploadError(f"{original!r} is {size / 1024 / 1024:.1f} MB, over the {settings.upload_max_mb} MB "
+            if size > settings.ui.upload_max_mb * 1024 * 1024:
+                raise UploadError(f"{original!r} is {size / 1024 / 1024:.1f} MB, over the {settings.ui.upload_max_mb} MB "
                                   f"upload limit; split the bank or raise upload_max_mb")
             if size == 0:
                 raise UploadError(f"{original!r} is empty; upload a bank with some text in it")

@@ -79,9 +79,7 @@ def serve(home: Path, port: int) -> subprocess.Popen:
 
 
 def bars(page, selector: str) -> None:
-    page.wait_for_function("(s) => document.querySelectorAll(s + ' g.mark-rect path, ' + s + ' g.mark-line path')"
-                           ".length > 0", arg=selector)
-    page.wait_for_timeout(800)          # the plot's own transition
+    page.wait_for_function("(s) => document.querySelectorAll(s + ' .qb-bar').length > 0", arg=selector)
 
 
 def shoot(page, out: Path, name: str, height: int = 1600) -> None:

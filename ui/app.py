@@ -44,7 +44,7 @@ class AppContext:
 def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks:
     """Build the whole page for ``settings`` (the index must exist: ``qbank serve`` builds it first)."""
     services = services or Services(settings)
-    lang0 = pick_lang(None, settings.language)
+    lang0 = pick_lang(None, settings.ui.language)
     ctx = AppContext(services, lang0)
     L = ctx.labels
     with gr.Blocks(title="qbank", analytics_enabled=False) as demo:
@@ -94,7 +94,7 @@ def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks
 
 def _wire_language(demo: gr.Blocks, switch: gr.Radio, ctx: AppContext) -> None:
     """``?lang=en`` on load, or the switch, relabels every registered component for this session only."""
-    mb = ctx.services.settings.upload_max_mb
+    mb = ctx.services.settings.ui.upload_max_mb
     relabel_outputs = ctx.labels.components
 
     def on_load(request: gr.Request):
@@ -132,11 +132,11 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: 
     """
     from ui.tmpfiles import start_janitor, use_home_tmp
 
-    start_janitor(use_home_tmp(settings.home), settings.tmp_max_age_s)   # reports, received uploads: cleaned
+    start_janitor(use_home_tmp(settings.home), settings.ui.tmp_max_age_s)   # reports, received uploads: cleaned
     services = Services(settings)
     services.warm_up()
     demo = build_app(settings, services)
-    demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=256)
+    demo.queue(default_concurrency_limit=settings.ui.ui_concurrency, max_size=256)
     from ui.chat_api import api_routes
 
     app_kwargs, throttle = {}, None
@@ -150,7 +150,7 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: 
     # the OpenAI-compatible chat API on the same port, ahead of Gradio's routes; the login's password is its key
     app_kwargs["routes"] = api_routes(services, auth[1] if auth else None, throttle)
     demo.launch(server_name=host, server_port=port, auth=auth, auth_message=_login_message(settings) if auth else None,
-                max_file_size=f"{settings.upload_max_mb}mb", show_error=True, quiet=False, ssr_mode=False,
+                max_file_size=f"{settings.ui.upload_max_mb}mb", show_error=True, quiet=False, ssr_mode=False,
                 mcp_server=False, css=render.CSS, head=render.HEAD + interview_view.HEAD, footer_links=["api"],
                 prevent_thread_lock=not block, favicon_path=None, pwa=False, app_kwargs=app_kwargs)
     return demo

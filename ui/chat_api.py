@@ -63,7 +63,7 @@ class KeyCheck:
 
     def check(self, headers, client: str) -> None:
         """Raises ApiError (401, or 429 while this address or all of them have failed too often)."""
-        lang, env = self.settings.language, self.settings.auth_password_env
+        lang, env = self.settings.ui.language, self.settings.ui.auth_password_env
         seconds, who = self.throttle.wait(client)
         if seconds > 0:
             wait = max(1, int(seconds + 0.999))
@@ -110,7 +110,7 @@ def parse_request(body, settings) -> tuple[str, list[tuple[str, str]], str, bool
     Raises:
         ApiError: 400 naming the bad field (404 for an unknown model).
     """
-    lang = settings.language
+    lang = settings.ui.language
     if not isinstance(body, dict):
         raise ApiError(400, t("api_bad_json", lang, reason=type(body).__name__))
     messages = body.get("messages")
@@ -123,7 +123,7 @@ def parse_request(body, settings) -> tuple[str, list[tuple[str, str]], str, bool
             raise ApiError(400, t("api_bad_role", lang, i=i, role=repr(m["role"])[:40]), param=f"messages[{i}].role")
     last = messages[-1]
     question_raw = _text(last.get("content"))
-    lang = lang_of(question_raw, settings.language)
+    lang = lang_of(question_raw, settings.ui.language)
     if last["role"] != "user":
         raise ApiError(400, t("api_last_not_user", lang, role=repr(last["role"])), param="messages")
     model = body.get("model") or MODELS[0]
@@ -134,7 +134,7 @@ def parse_request(body, settings) -> tuple[str, list[tuple[str, str]], str, bool
     if not isinstance(stream, bool):
         raise ApiError(400, t("api_bad_stream", lang, got=repr(stream)[:40]), param="stream")
     try:
-        question = check_text(question_raw, "question", settings.max_query_chars, lang)
+        question = check_text(question_raw, "question", settings.search.max_query_chars, lang)
     except InputError as exc:
         raise ApiError(400, str(exc), param="messages") from None
     earlier, pending = [], None
@@ -240,9 +240,9 @@ def api_routes(services: Services, key: str | None = None, throttle=None) -> lis
         try:
             guard(request)
             try:
-                body = json.loads(await _read_body(request, settings.language) or b"null")
+                body = json.loads(await _read_body(request, settings.ui.language) or b"null")
             except (ValueError, UnicodeDecodeError) as exc:
-                raise ApiError(400, t("api_bad_json", settings.language, reason=str(exc)[:120])) from None
+                raise ApiError(400, t("api_bad_json", settings.ui.language, reason=str(exc)[:120])) from None
             model, earlier, question, stream, lang = parse_request(body, settings)
             if stream:
                 chat = await run_in_threadpool(conversation, services, model, earlier)
@@ -252,7 +252,7 @@ def api_routes(services: Services, key: str | None = None, throttle=None) -> lis
         except ApiError as err:
             return err.response()
         except Exception as exc:  # noqa: BLE001 - the API edge: one clear error, never a traceback
-            return ApiError(500, t("api_failed", settings.language, reason=str(exc)[:300]), "server_error").response()
+            return ApiError(500, t("api_failed", settings.ui.language, reason=str(exc)[:300]), "server_error").response()
 
     async def models(request: Request):
         try:
@@ -263,7 +263,7 @@ def api_routes(services: Services, key: str | None = None, throttle=None) -> lis
                                                         for m in MODELS]})
 
     async def not_found(request: Request):
-        return ApiError(404, t("api_not_found", settings.language, method=request.method, path=request.url.path),
+        return ApiError(404, t("api_not_found", settings.ui.language, method=request.method, path=request.url.path),
                         code="unknown_url").response()
 
     return [Route("/v1/chat/completions", chat_completions, methods=["POST"]),

@@ -84,7 +84,7 @@ def checked(services, question: str, llm, lang: str):
     from rag.validate import QueryError, check_query
     from ui.settings_tab import llm_problem
 
-    limit = services.settings.max_query_chars
+    limit = services.settings.search.max_query_chars
     try:
         question = check_query(question, limit)
     except QueryError as exc:

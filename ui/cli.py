@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if isinstance(exc, EmbeddingServerError):      # in the user's language (setting language)
             try:
-                lang = _settings(args).language
+                lang = _settings(args).ui.language
             except Exception:  # noqa: BLE001 - the message matters more than its language
                 lang = "en"
             print(f"qbank: error: {exc.localized(lang)}", file=sys.stderr)

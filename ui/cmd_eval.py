@@ -15,6 +15,8 @@ def cmd_eval(args) -> int:
     from rag.retrieve import Searcher
 
     settings = _settings(args)
+    if args.save and not args.tune:
+        raise CliError("--save writes what --tune chose: run `qbank eval --tune --save`")
     searcher = Searcher(settings)
     if args.set:
         path = Path(args.set)
@@ -58,8 +60,13 @@ def cmd_eval(args) -> int:
     print(f"eval set: {name}: {len(queries)} queries; tuning half {len(tune_half)}, holdout {len(holdout)}"
           + (f", fresh {len(fresh)}" if fresh else ""))
     if unresolved:
-        print(f"({len(unresolved)} covered queries left out: no item's line span holds their gold line; "
-              f"the segmenter dropped or merged that part of the file)")
+        indexed = {it.file for it in searcher.index.items}
+        elsewhere = [q for q in unresolved if not any((ev.parse_ref(r) or ('',))[0] in indexed for r in q.refs)]
+        if elsewhere:
+            print(f"({len(elsewhere)} covered queries left out: their gold files are not in this index)")
+        if len(elsewhere) < len(unresolved):
+            print(f"({len(unresolved) - len(elsewhere)} covered queries left out: no item's line span holds their "
+                  f"gold line; the segmenter dropped or merged that part of the file)")
     print(ev.format_table(rows))
     print("\nconfidence levels (hybrid):")
     print(ev.format_calibration(calibration))
@@ -67,7 +74,17 @@ def cmd_eval(args) -> int:
         print("\nmeasured parameters (settings go in $QBANK_HOME/config.toml, the rest are rag/fusion.py constants):")
         for k, v in asdict(params).items():
             print(f"{k} = {float(v):.4g}")
+    if args.save and args.tune:
+        from ui.cmd_config import write_settings
+
+        chosen = {("search", k): round(float(getattr(params, k)), 4) for k in SEARCH_SETTINGS}
+        path = write_settings(settings.home, chosen, comment=f"qbank eval --tune on {name}")
+        print(f"\nwrote {', '.join(SEARCH_SETTINGS)} to {path} (`qbank config unset search.<name>` goes back "
+              f"to the defaults in data/tuned.toml)")
     return 0
+
+
+SEARCH_SETTINGS = ("weight_question", "weight_dense", "weight_coverage", "abstain_threshold")
 
 
 @register
@@ -80,6 +97,8 @@ def _add(sub) -> None:
     s.add_argument("--json", action="store_true", help="print the rows and parameters as one JSON object")
     s.add_argument("--tune", action="store_true",
                    help="first choose weights and thresholds on the tuning half, then evaluate with them")
+    s.add_argument("--save", action="store_true",
+                   help="with --tune: write the chosen weights and threshold to $QBANK_HOME/config.toml [search]")
     s.add_argument("--max-false", type=float, default=0.01,
                    help="with --tune: false-abstention budget on the tuning half (default 0.01)")
     s.add_argument("--tune-levels", action="store_true",

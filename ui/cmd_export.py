@@ -30,12 +30,12 @@ def cmd_export_anki(args) -> int:
     from rag.library import Library
 
     settings = _settings(args)
-    zh = settings.language == "zh"
+    zh = settings.ui.language == "zh"
     ids = None
     if args.due:
         from rag.interview.history import open_history
 
-        profile = args.profile or settings.profile
+        profile = args.profile or settings.interview.profile
         store = open_history(settings)
         store.check_profile(profile)
         ids = [c.item_id for c in store.due(profile)]

@@ -28,14 +28,14 @@ def cmd_history_copy(args) -> int:
     from rag.interview.history_copy import copy_to_database
 
     settings = _settings(args)
-    if not settings.database_url:
+    if not settings.store.database_url:
         raise CliError("no database to copy into: set database_url (QBANK_DATABASE_URL=postgresql://…) and run "
                        "`qbank history copy --to-database` again")
     source = args.source or settings.db_path
     if not Path(source).is_file():
         raise CliError(f"no interview history at {source} to copy (it is $QBANK_HOME/interview.sqlite3; "
                        f"name another file with --from)")
-    report = copy_to_database(source, settings.database_url)
+    report = copy_to_database(source, settings.store.database_url)
     if args.json:
         print(json.dumps(report.public(), ensure_ascii=False))
         return 0

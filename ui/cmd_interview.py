@@ -48,7 +48,7 @@ def _grader(settings):
     from rag.interview.grade import Grader
 
     llm = None
-    if settings.llm_backend != "none":
+    if settings.llm.backend != "none":
         from rag.llm import make_chat_model
 
         llm = make_chat_model(settings)
@@ -67,7 +67,7 @@ def cmd_grade(args) -> int:
     if args.json:
         _print_json(result.public())
     else:
-        print(format_grade(result, settings.language))
+        print(format_grade(result, settings.ui.language))
     return 0
 
 
@@ -115,16 +115,16 @@ def cmd_interview(args) -> int:
     from rag.interview.text import sanitize
 
     settings = _settings(args)
-    profile = args.profile or settings.profile
+    profile = args.profile or settings.interview.profile
     store = open_history(settings)
     store.check_profile(profile)
-    zh = settings.language == "zh"
+    zh = settings.ui.language == "zh"
     if args.stats:
         return _stats(store, profile, zh)
     if args.fit:
         return _fit(store, profile, zh)
     mode = "due" if args.due else "weakest" if args.weakest else "random"
-    config = SessionConfig(tuple(args.doc), tuple(args.topic), args.count, mode, profile, args.seed, settings.language)
+    config = SessionConfig(tuple(args.doc), tuple(args.topic), args.count, mode, profile, args.seed, settings.ui.language)
     session = InterviewSession.start(_grader(settings), store, config)
     out = sys.stdout
     while (q := session.next_question()) is not None:
@@ -145,7 +145,7 @@ def cmd_interview(args) -> int:
             out.write("回答为空：请先作答。\n" if zh else "The answer is empty: type an answer first.\n")
             continue
         result = session.submit(answer)
-        out.write(format_grade(result, settings.language) + "\n")
+        out.write(format_grade(result, settings.ui.language) + "\n")
         out.flush()
     report = session.finish()
     text = report.to_markdown()

@@ -39,14 +39,14 @@ def cmd_mcp(args) -> int:
 
         services = Services(settings)
         services.warm_up()
-        services.store.max_profile_chars = settings.max_profile_chars
+        services.store.max_profile_chars = settings.interview.max_profile_chars
         server = build_server(services)
     if args.port is None:
         server.run("stdio")
         return 0
     if not is_loopback(args.host):
         print(f"qbank: warning: MCP on {args.host}, reachable from other machines"
-              f"{'' if auth else ' WITHOUT a login (set auth_user and $' + settings.auth_password_env + ')'}",
+              f"{'' if auth else ' WITHOUT a login (set auth_user and $' + settings.ui.auth_password_env + ')'}",
               file=sys.stderr)
     import uvicorn
 

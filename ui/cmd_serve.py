@@ -39,13 +39,13 @@ def auth_pair(settings) -> tuple[str, str] | None:
     Raises:
         CliError: a user is set but the password env var is empty.
     """
-    if not settings.auth_user:
+    if not settings.ui.auth_user:
         return None
-    password = os.environ.get(settings.auth_password_env, "")
+    password = os.environ.get(settings.ui.auth_password_env, "")
     if not password:
-        raise CliError(f"auth_user is {settings.auth_user!r} but ${settings.auth_password_env} is empty; "
-                       f"export {settings.auth_password_env}=... or unset auth_user")
-    return settings.auth_user, password
+        raise CliError(f"auth_user is {settings.ui.auth_user!r} but ${settings.ui.auth_password_env} is empty; "
+                       f"export {settings.ui.auth_password_env}=... or unset auth_user")
+    return settings.ui.auth_user, password
 
 
 def ensure_index(settings) -> None:
@@ -84,7 +84,7 @@ def cmd_serve(args) -> int:
     ensure_index(settings)
     if not is_loopback(args.host):
         print(f"qbank: warning: serving on {args.host}, reachable from other machines"
-              f"{'' if auth else ' WITHOUT a login (set auth_user and $' + settings.auth_password_env + ')'}",
+              f"{'' if auth else ' WITHOUT a login (set auth_user and $' + settings.ui.auth_password_env + ')'}",
               file=sys.stderr)
     from ui.app import launch
 

@@ -252,7 +252,7 @@ TEXT: dict[str, tuple[str, str]] = {   # key: (zh, en)
                  "({questions} questions)"),
     "db_scores": ("每日平均分", "Mean score per day"),
     "db_weakest": ("最薄弱的主题", "Weakest topics"),
-    "db_day": ("日期", "Day"),
+    "db_answers_n": ("{n} 次作答", "{n} answers"), "db_due_n": ("{n} 题到期", "{n} due"),
     # Anki export (Library)
     "lib_anki_btn": ("⬇ 导出 Anki 牌组（当前筛选的题目）", "⬇ Export an Anki deck (the questions shown)"),
     "lib_anki_file": ("Anki 牌组（.apkg：在 Anki 中 文件 → 导入；再次导入会更新而不是重复）",

@@ -68,7 +68,7 @@ def wire(p: InterviewParts, ctx) -> None:
 
         try:
             config = SessionConfig(tuple(docs or ()), tuple(topics or ()), int(count), order or "random",
-                                   (profile or "").strip() or services.settings.profile, lang=lang)
+                                   (profile or "").strip() or services.settings.interview.profile, lang=lang)
             session = start_session(services, config, previous)
         except ValueError as exc:
             raise gr.Error(f"{t('iv_no_questions', lang)} ({exc})") from None
@@ -184,7 +184,7 @@ def wire(p: InterviewParts, ctx) -> None:
         if shown:
             profile = shown["config"]["profile"]
             return (profile, profile, *([gr.update()] * len(outs)))
-        profile = browser_profile(stored, services.settings.profile, services.settings.max_profile_chars)
+        profile = browser_profile(stored, services.settings.interview.profile, services.settings.interview.max_profile_chars)
         try:
             state = services.log.active(profile)
         except OSError:

@@ -83,7 +83,7 @@ def build(ctx) -> InterviewParts:
                           label="iv_count")
             order = L.add(gr.Radio(order_choices(lang), value="random", label=t("iv_order", lang),
                                    elem_id="qb-iv-order"), label="iv_order", choices=order_choices)
-            profile = L.add(gr.Textbox(services.settings.profile, label=t("iv_profile", lang), elem_id="qb-iv-profile",
+            profile = L.add(gr.Textbox(services.settings.interview.profile, label=t("iv_profile", lang), elem_id="qb-iv-profile",
                                        max_lines=1), label="iv_profile")
         start = L.add(gr.Button(t("iv_start", lang), variant="primary", elem_id="qb-iv-start"), value="iv_start")
     ctx.doc_pickers.append(docs)

@@ -125,7 +125,7 @@ def _choices(values: list[str], lang: str) -> list[tuple[str, str]]:
 
 def build(ctx) -> LibraryParts:
     lang, L, services = ctx.default_lang, ctx.labels, ctx.services
-    mb = services.settings.upload_max_mb
+    mb = services.settings.ui.upload_max_mb
     items = services.all_items()
     with gr.Row():
         doc = L.add(gr.Dropdown(_choices(services.docs(), lang), value="", label=t("lib_filter_doc", lang),
@@ -348,7 +348,7 @@ def wire_actions(p: LibraryParts, ctx) -> None:
         if item is None:
             return [gr.update(), notices.mistake("library.practise", t("lib_pick_first", lang)),
                     *[gr.update()] * len(iv_outputs)]
-        config = SessionConfig(count=1, profile=(profile or "").strip() or services.settings.profile, lang=lang,
+        config = SessionConfig(count=1, profile=(profile or "").strip() or services.settings.interview.profile, lang=lang,
                                items=(item.id,))
         state = start_session(services, config, previous).to_state()
         return [gr.Tabs(selected="interview"), "", *screen(services, state, lang)]
@@ -371,7 +371,7 @@ def wire_actions(p: LibraryParts, ctx) -> None:
             return
         yield [gr.Tabs(selected="chat"), "", *[gr.update()] * 7, view]
         for update in answer_updates(services, item.question, history, state, llm, lang, view):
-            yield [gr.update(), "", *update, view]
+            yield [gr.Tabs(selected="chat"), "", *update, view]     # every update keeps the chat tab in front
 
     p.ask.click(ask, [p.selected, chat.chatbot, chat.state, ctx.llm, ctx.lang, chat.view],
                 [ctx.tabs, p.notice, chat.chatbot, chat.question, chat.badge, chat.notice, chat.cites, chat.related,

@@ -40,7 +40,7 @@ class LoginThrottle:
 
     @classmethod
     def from_settings(cls, settings) -> "LoginThrottle":
-        return cls(settings.login_max_failures, settings.login_global_max_failures, settings.login_window_s)
+        return cls(settings.ui.login_max_failures, settings.ui.login_global_max_failures, settings.ui.login_window_s)
 
     def _expire(self, now: float) -> None:
         edge = now - self.window
@@ -118,5 +118,5 @@ class LoginThrottleMiddleware:
 
 def login_rule(settings) -> str:
     """The rule, as shown on the login page."""
-    return (f"qbank — after {settings.login_max_failures} failed logins within {settings.login_window_s:g} s, "
+    return (f"qbank — after {settings.ui.login_max_failures} failed logins within {settings.ui.login_window_s:g} s, "
             f"logins from that address pause until the window has passed")

@@ -103,9 +103,9 @@ def build_server(services: Services) -> MCPServer:
                              "number, line span and score, and how sure the search is (level: answered / closest / "
                              "not_covered).")
     def search(query: str, k: int = 5) -> Annotated[CallToolResult, SearchOut]:
-        lang = lang_of(query, settings.language)
+        lang = lang_of(query, settings.ui.language)
         try:
-            query, k = check_text(query, "query", settings.max_query_chars, lang), check_k(k, lang)
+            query, k = check_text(query, "query", settings.search.max_query_chars, lang), check_k(k, lang)
         except InputError as exc:
             raise ToolError(str(exc)) from None
         result = services.searcher.search(query, k=k)
@@ -121,9 +121,9 @@ def build_server(services: Services) -> MCPServer:
     def ask(question: str, history: list[str] | None = None) -> Annotated[CallToolResult, AskOut]:
         from ui.chat_api import conversation
 
-        lang = lang_of(question, settings.language)
+        lang = lang_of(question, settings.ui.language)
         try:
-            question = check_text(question, "question", settings.max_query_chars, lang)
+            question = check_text(question, "question", settings.search.max_query_chars, lang)
         except InputError as exc:
             raise ToolError(str(exc)) from None
         answer = conversation(services, "qbank", [(q, "") for q in history or ()]).ask(question)
@@ -132,10 +132,10 @@ def build_server(services: Services) -> MCPServer:
     @server.tool(description="One Q&A item by id (from search, ask or the bank resources): its question, whole "
                              "reference answer, key points, document, file and line span.")
     def get_item(id: str) -> Annotated[CallToolResult, ItemOut]:   # `id`: the name clients see
-        item = item_or_error(id, settings.language)
+        item = item_or_error(id, settings.ui.language)
         points = list(services.grader.prepared(item).points)
         data = item.public() | {"answer": item.answer, "key_points": points, "detail": item.detail}
-        en = lang_of(item.question, settings.language) == "en"
+        en = lang_of(item.question, settings.ui.language) == "en"
         text = "\n".join([f"{item.question}  ({item.id} — {item.doc}, {where(item)})", "", item.answer, "",
                           "Key points:" if en else "要点：", *[f"- {p}" for p in points]])
         return _result(text, data)
@@ -147,10 +147,10 @@ def build_server(services: Services) -> MCPServer:
     def grade_answer(item_id: str, answer: str, profile: str | None = None) -> Annotated[CallToolResult, GradeOut]:
         from ui.cmd_interview import format_grade
 
-        lang = lang_of(answer if isinstance(answer, str) else "", settings.language)
+        lang = lang_of(answer if isinstance(answer, str) else "", settings.ui.language)
         item = item_or_error(item_id, lang)
         try:
-            answer = check_text(answer, "answer", settings.max_answer_chars, lang)
+            answer = check_text(answer, "answer", settings.interview.max_answer_chars, lang)
             store = services.store if profile is not None else None
             if store is not None:
                 _check_profile(store, profile, lang)
@@ -169,8 +169,8 @@ def build_server(services: Services) -> MCPServer:
                       topics: list[str] | None = None) -> Annotated[CallToolResult, NextOut]:
         from rag.interview.session import SessionConfig, select_items
 
-        lang = settings.language
-        profile = settings.profile if profile is None else profile
+        lang = settings.ui.language
+        profile = settings.interview.profile if profile is None else profile
         if mode not in ("due", "weakest"):
             raise ToolError(t("api_bad_mode", lang, mode=repr(mode)))
         store = services.store
@@ -223,7 +223,7 @@ def _bank_json(file: str, items: list) -> str:
 
 
 def _add_resources(server: MCPServer, services: Services) -> None:
-    lang = services.settings.language
+    lang = services.settings.ui.language
 
     @server.resource("qbank://banks", name="banks", mime_type="application/json",
                      description="Every question bank: file, title, number of items and its resource URI.")

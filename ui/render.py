@@ -252,6 +252,14 @@ def _status(status: str, lang: str) -> str:
 
 
 CSS = """
+.qb-chart {border: 1px solid #e5e7eb; border-radius: 10px; padding: 10px 14px; min-width: 320px;}
+.qb-chart-title {font-weight: 600; margin-bottom: 8px;}
+.qb-bar-row {display: flex; align-items: center; gap: 8px; margin: 4px 0; font-size: 0.9em;}
+.qb-bar-label {flex: 0 0 9em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;}
+.qb-bar-track {flex: 1 1 auto; background: #f3f4f6; border-radius: 4px; height: 14px; overflow: hidden;}
+.qb-bar {display: block; height: 100%; background: #6366f1; border-radius: 4px;}
+.qb-bar-value {flex: 0 0 2.5em; text-align: right; font-variant-numeric: tabular-nums;}
+.qb-bar-note {flex: 0 0 6em; color: #6b7280;}
 .qb-badge {color: #fff; padding: 2px 10px; border-radius: 12px; font-size: 0.85em; font-weight: 600;}
 #qb-item-panel {max-height: 640px; overflow-y: auto;}
 .qb-grade {border: 1px solid #d1d5db; border-radius: 10px; padding: 12px 16px;}

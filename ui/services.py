@@ -31,7 +31,7 @@ class SessionLLM:
 
     @classmethod
     def default(cls, settings: Settings) -> "SessionLLM":
-        return cls(settings.llm_backend, settings.llm_model, settings.llm_base_url)
+        return cls(settings.llm.backend, settings.llm.model, settings.llm.base_url)
 
     def key_id(self) -> str:
         """A short hash standing for the key (cache keys, logs): never the key itself."""
@@ -70,7 +70,7 @@ class Services:
             _ = self.store, self.log
         except OSError:
             pass    # a damaged or unwritable history: the app still serves; the interview tabs say what is wrong
-        if self.settings.llm_backend == "none":     # an LLM default would send a request: not at start-up
+        if self.settings.llm.backend == "none":     # an LLM default would send a request: not at start-up
             self.answerer(SessionLLM.default(self.settings)).ask("什么是过拟合？")
 
     @property
@@ -248,7 +248,7 @@ def test_connection(services: Services, llm: SessionLLM) -> tuple[bool, str, int
     from rag.llm import describe_failure, make_chat_model, stream_with_deadline
 
     settings = services.settings_for(llm)
-    timeout = min(settings.llm_timeout, TEST_TIMEOUT)
+    timeout = min(settings.llm.timeout, TEST_TIMEOUT)
     t0 = time.perf_counter()
     try:
         model = make_model(settings, llm.api_key) if llm.api_key and llm.backend == "openai" else make_chat_model(settings)

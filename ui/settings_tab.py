@@ -39,13 +39,13 @@ def build(ctx) -> SettingsParts:
     lang, L = ctx.default_lang, ctx.labels
     s = ctx.services.settings
     L.add(gr.Markdown(t("set_intro", lang)), value="set_intro")
-    backend = L.add(gr.Radio(backend_choices(lang), value=s.llm_backend if s.llm_backend in BACKENDS else "none",
+    backend = L.add(gr.Radio(backend_choices(lang), value=s.llm.backend.value if s.llm.backend.value in BACKENDS else "none",
                              label=t("set_backend", lang), elem_id="qb-set-backend"), label="set_backend",
                     choices=backend_choices)
     with gr.Row():
-        model = L.add(gr.Textbox(s.llm_model, label=t("set_model", lang), elem_id="qb-set-model",
+        model = L.add(gr.Textbox(s.llm.model, label=t("set_model", lang), elem_id="qb-set-model",
                                  placeholder="deepseek-chat / qwen2.5:7b / /path/to/model"), label="set_model")
-        base_url = L.add(gr.Textbox(s.llm_base_url, label=t("set_base_url", lang), elem_id="qb-set-base-url",
+        base_url = L.add(gr.Textbox(s.llm.base_url, label=t("set_base_url", lang), elem_id="qb-set-base-url",
                                     placeholder="http://127.0.0.1:11434/v1"), label="set_base_url")
     api_key = L.add(gr.Textbox("", type="password", label=t("set_api_key", lang), placeholder=t("set_api_key_ph", lang),
                                elem_id="qb-set-api-key"), label="set_api_key")
@@ -87,7 +87,7 @@ def wire(p: SettingsParts, ctx) -> None:
     def server_key() -> bool:
         import os
 
-        return bool(os.environ.get(services.settings.llm_api_key_env))
+        return bool(os.environ.get(services.settings.llm.api_key_env))
 
     def apply(current, backend, model, base_url, api_key, lang):
         from rag.llm import check_llm_settings

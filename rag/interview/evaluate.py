@@ -53,7 +53,7 @@ EN_PAIRS = (("good_en", "partial"), ("good_en", "wrong"), ("good_en", "offtopic"
 DEFAULT_DATA = DATA_DIR / "eval" / "grading.jsonl"
 SETS = {"old": DEFAULT_DATA, "tune": DATA_DIR / "eval" / "grading_tune.jsonl",
         "tune2": DATA_DIR / "eval" / "grading_tune2.jsonl", "heldout": DATA_DIR / "eval" / "grading_heldout.jsonl",
-        "heldout3": DATA_DIR / "eval" / "grading_heldout3.jsonl"}
+        "heldout3": DATA_DIR / "eval" / "grading_heldout3.jsonl", "heldout5": DATA_DIR / "eval" / "grading_heldout5.jsonl"}
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def alignment_baseline(reference: str, answer: str, embed) -> float:
 
     The reference is cut into sentences (on 。！？!?；; newlines and ". "), dropping markup-only and very short
     pieces; the answer into clauses (also on ，,). ``embed`` is an embedder (``.embed(texts)`` -> L2-normalised
-    rows), normally qbank's own, ``ingest.embed.load_embedder(settings.embedding_model)``.
+    rows), normally qbank's own, ``ingest.embed.load_embedder(settings.embedding.model)``.
     """
     sentences, clauses = _pieces(reference, _REF_BREAK, 5), _pieces(answer, _ANSWER_BREAK, 2)
     if not sentences or not clauses:
@@ -291,7 +291,7 @@ def format_comparison(results: dict[str, dict], data: Path | None = None) -> str
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rag.interview.evaluate", description=__doc__.split("\n\n")[0])
-    p.add_argument("--set", dest="set_", metavar="old|tune|tune2|heldout|heldout3|PATH", default="old",
+    p.add_argument("--set", dest="set_", metavar="old|tune|tune2|heldout|heldout3|heldout5|PATH", default="old",
                    help="labelled set: old (data/eval/grading.jsonl), tune / tune2 (grading_tune*.jsonl), heldout "
                         "(grading_heldout.jsonl, a tuning set since round 3), heldout3 (grading_heldout3.jsonl, "
                         "frozen: never tune on it) or a JSONL path")

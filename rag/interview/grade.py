@@ -93,7 +93,7 @@ class Grader:
     def embedder(self):
         from ingest.embed import load_embedder
 
-        return load_embedder(self.settings.embedding_model, self.settings)
+        return load_embedder(self.settings.embedding.model, self.settings)
 
     @property
     def vocab(self) -> Vocabulary:
@@ -141,7 +141,7 @@ class Grader:
         from rag.interview.feedback import feedback_text
         from rag.interview.followup import offline_follow_up
 
-        lang = lang or self.settings.language
+        lang = lang or self.settings.ui.language
         prep = self.prepared(item)
         text = sanitize(answer)
         notices: list[str] = []
@@ -150,10 +150,10 @@ class Grader:
             msg = "回答为空：请先作答再提交。" if lang == "zh" else "The answer is empty: write an answer first."
             return GradeResult(item.id, 0, points, msg, offline_follow_up(item, points, lang), Reference.of(item),
                                notices=(msg,))
-        text, cut = truncate(text, self.settings.max_answer_chars)
+        text, cut = truncate(text, self.settings.interview.max_answer_chars)
         if cut:
-            notices.append(f"回答超过 {self.settings.max_answer_chars} 字，只评了前 {len(text)} 字。" if lang == "zh" else
-                           f"The answer is longer than {self.settings.max_answer_chars} characters; "
+            notices.append(f"回答超过 {self.settings.interview.max_answer_chars} 字，只评了前 {len(text)} 字。" if lang == "zh" else
+                           f"The answer is longer than {self.settings.interview.max_answer_chars} characters; "
                            f"only its first {len(text)} were graded.")
         if _INSTRUCTION.search(text):
             notices.append("回答中含有对评分的指令，已按普通回答内容处理，不影响评分规则。" if lang == "zh" else
@@ -173,7 +173,7 @@ class Grader:
         from rag.interview.llm_grade import disagree, llm_grade
 
         try:
-            graded = llm_grade(self.llm, item, prep.points, result.answer, lang, timeout=self.settings.llm_timeout)
+            graded = llm_grade(self.llm, item, prep.points, result.answer, lang, timeout=self.settings.llm.timeout)
         except Exception as exc:  # noqa: BLE001 - a dead or confused model never costs the offline grade
             from rag.llm import describe_failure
 
@@ -182,7 +182,7 @@ class Grader:
                 f"LLM grading unavailable ({why}); showing the offline grade."
             return replace(result, notices=result.notices + (msg,))
         uncertain = disagree(result.score, tuple(p.status for p in result.points), graded)
-        follow = llm_follow_up(self.llm, item, result, lang, timeout=self.settings.llm_timeout)
+        follow = llm_follow_up(self.llm, item, result, lang, timeout=self.settings.llm.timeout)
         notices = result.notices
         if uncertain:
             notices += ("离线评分与 LLM 评分差异较大，结果仅供参考。" if lang == "zh" else

@@ -22,17 +22,17 @@ def open_history(settings: Settings, clock: Callable[[], datetime] | None = None
         OSError: the history cannot be opened (a damaged file; a database that is down names itself).
         ImportError: ``database_url`` is set but psycopg is not installed.
     """
-    if settings.database_url:
+    if settings.store.database_url:
         from rag.interview.pg_history import PgHistoryStore
 
-        return PgHistoryStore(settings.database_url, clock=clock, max_profile_chars=settings.max_profile_chars)
-    return HistoryStore(settings.db_path, clock=clock, max_profile_chars=settings.max_profile_chars)
+        return PgHistoryStore(settings.store.database_url, clock=clock, max_profile_chars=settings.interview.max_profile_chars)
+    return HistoryStore(settings.db_path, clock=clock, max_profile_chars=settings.interview.max_profile_chars)
 
 
 def open_session_log(settings: Settings, clock: Callable[[], datetime] | None = None):
     """The practice sessions and conversations (:class:`SessionLog` or :class:`PgSessionLog`), beside the history."""
-    if settings.database_url:
+    if settings.store.database_url:
         from rag.interview.pg_sessions import PgSessionLog
 
-        return PgSessionLog(settings.database_url, clock=clock, max_profile_chars=settings.max_profile_chars)
-    return SessionLog(settings.db_path, clock=clock, max_profile_chars=settings.max_profile_chars)
+        return PgSessionLog(settings.store.database_url, clock=clock, max_profile_chars=settings.interview.max_profile_chars)
+    return SessionLog(settings.db_path, clock=clock, max_profile_chars=settings.interview.max_profile_chars)

@@ -83,7 +83,7 @@ def test_the_setting_names_model_and_server_and_the_manifest_records_the_model()
     assert (spec.model, spec.base_url) == (MODEL, "http://10.0.0.5:8000/v1")
     assert canonical_name(f"openai:{MODEL}@http://a:1/v1") == canonical_name(f"openai:{MODEL}@http://b:2/v1")
     assert canonical_name("openai:bge-m3@http://a:1/v1") == "openai:bge-m3"      # another model: another index
-    assert Settings.load(embedding_model="openai:bge-m3@https://emb.example/v1").embed_concurrency == 4
+    assert Settings.load(embedding_model="openai:bge-m3@https://emb.example/v1").embedding.concurrency == 4
     for bad in ("openai:bge-m3", "openai:@http://a/v1", "openai:bge-m3@ftp://a/v1"):
         with pytest.raises(SettingError, match="openai:<model>@<base_url>"):
             Settings.load(embedding_model=bad)

@@ -265,7 +265,7 @@ def test_a_half_covered_comparison_shows_the_covered_sides_confidence(corpus_set
     ans = Answerer(corpus_settings, searcher=searcher).ask("dropout 和胶囊网络有什么区别")
     assert [side for side, _ in ans.sides] == ["dropout", "胶囊网络"] and ans.sides[0][1] and not ans.sides[1][1]
     assert ans.confidence > 0 and "0.00" not in level_line(ans, "zh") and "胶囊网络" in notices_text(ans)
-    alone = searcher.search("dropout", k=corpus_settings.top_k)
+    alone = searcher.search("dropout", k=corpus_settings.search.top_k)
     assert ans.confidence == pytest.approx(max(0.0, alone.confidence))   # the covered side's own confidence
     bn = Answerer(corpus_settings, searcher=searcher).ask("BN和LN有什么区别？")
     assert bn.confidence > 0 and "置信度 0.00" not in level_line(bn, "zh")

@@ -34,7 +34,7 @@ def test_uncovered_questions_abstain_but_still_list_the_nearest(searcher, query)
     res = searcher.search(query, k=3)
     assert res.abstained, (query, res.confidence)
     assert len(res.hits) == 3                       # the nearest related questions are still shown
-    assert res.confidence < searcher.settings.abstain_threshold
+    assert res.confidence < searcher.settings.search.abstain_threshold
 
 
 def test_abstention_keeps_related_questions_ordered_by_similarity(searcher):

@@ -85,7 +85,7 @@ def test_grader_grades_the_start_of_a_200k_answer_with_a_notice(grader, corpus_s
     t0 = time.perf_counter()
     result = grader.grade(item, GOOD_ANSWER + HUGE)
     elapsed = time.perf_counter() - t0
-    limit = corpus_settings.max_answer_chars
+    limit = corpus_settings.interview.max_answer_chars
     assert any(f"回答超过 {limit} 字" in n for n in result.notices)
     assert len(result.answer) <= limit and elapsed < 15, elapsed
     assert result.points[0].status in ("covered", "partial")     # the good start still counts
@@ -160,13 +160,13 @@ def test_interview_handlers_refuse_empty_answers_and_grade_huge_ones(app, corpus
         assert "回答为空" in message
     assert services.store.attempts("bad-input") == []                # nothing graded, nothing recorded
     state2, progress, card = submit(GOOD_ANSWER + HUGE, state)       # graded on its start, with a notice
-    assert state2["current"]["id"] == first and f"回答超过 {corpus_settings.max_answer_chars} 字" in card
+    assert state2["current"]["id"] == first and f"回答超过 {corpus_settings.interview.max_answer_chars} 字" in card
     state3, _, card = submit("\x1b[31m\x00" + GOOD_ANSWER, state2)   # control characters: just graded (again:
     assert state3["position"] == 0 and 'id="qb-score-value"' in card and "\x1b" not in card   # the same question)
     state4, *_ = handler("qb-iv-finish")(state3, "zh")                # leaving it records its latest grade, once
     attempts = services.store.attempts("bad-input")
     assert [a["item_id"] for a in attempts] == [first] and "\x1b" not in attempts[0]["answer"]
-    assert all(len(a["answer"]) <= corpus_settings.max_answer_chars for a in attempts)
+    assert all(len(a["answer"]) <= corpus_settings.interview.max_answer_chars for a in attempts)
     message = _gr_error(lambda: submit("anything", None))             # no interview started
     assert "请先开始一场面试" in message
 

@@ -170,7 +170,7 @@ def test_chats_and_interviews_at_once(served, chat_plan, grader, corpus_settings
         figures[f"{kind}_requests"] = len(values)
         figures[f"{kind}_p50_s"] = round(statistics.median(values), 2)
         figures[f"{kind}_p95_s"] = round(percentile(values, 0.95), 2)
-    figures["ui_concurrency"] = corpus_settings.ui_concurrency
+    figures["ui_concurrency"] = corpus_settings.ui.ui_concurrency
     print("\nmixed load:", json.dumps(figures))
     out = os.environ.get("QBANK_RELIABILITY_OUT")
     if out:

@@ -155,6 +155,8 @@ def test_reload_resumes_the_interview_and_the_chat_and_history_lists_it(page, by
     page.locator("#qb-db-stats").get_by_text("共作答").wait_for()
     stats = page.inner_text("#qb-db-stats")
     assert f"档案 {profile}" in stats and "共作答 1 次" in stats             # the same profile as before the reload
+    assert page.locator("#qb-db-scores .qb-bar").count() == 1                # one day practised: one bar
+    assert "1 次作答" in page.inner_text("#qb-db-scores") and page.locator("#qb-db-topics .qb-bar").count() >= 1
 
 
 def test_a_typed_answer_survives_a_reload_and_is_graded_against_its_question(page, by_question):

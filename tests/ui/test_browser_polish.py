@@ -328,9 +328,11 @@ def test_practise_or_ask_about_the_selected_question(page, corpus_settings):
     assert page.locator("#qb-tab-interview-button").get_attribute("aria-selected") == "true"
     assert item.question in page.inner_text("#qb-iv-question")
     page.click("#qb-tab-library-button")
+    before = page.locator("#qb-chat .qb-mode-tag").count()        # earlier tests on this page may have chatted
     page.click("#qb-lib-ask")
-    page.wait_for_function("document.querySelectorAll('#qb-chat .qb-mode-tag').length >= 1")
-    assert page.locator("#qb-tab-chat-button").get_attribute("aria-selected") == "true"
+    page.wait_for_function(f"document.querySelectorAll('#qb-chat .qb-mode-tag').length > {before}")
+    page.wait_for_function("document.querySelector('#qb-tab-chat-button').getAttribute('aria-selected') === 'true'",
+                           timeout=5_000)                            # fails (TimeoutError) if the tab never switches
     assert item.question in page.locator("#qb-chat [data-testid='user']").last.inner_text()
     hrefs = page.locator("#qb-chat [data-testid='bot']").last.locator("a[href*='#qb-cite=']").evaluate_all(
         "els => els.map(e => e.getAttribute('href'))")

@@ -30,7 +30,7 @@ def test_baseline_puts_a_good_answer_above_an_offtopic_one(tmp_path):
     from ingest.embed import load_embedder
 
     assert DISTILL_REF in (BUNDLED_CORPUS / "llm_industry_apps_qa.md").read_text(encoding="utf-8")
-    embed = load_embedder(Settings.load(home=tmp_path).embedding_model)
+    embed = load_embedder(Settings.load(home=tmp_path).embedding.model)
     good = ("蒸馏就是让一个小的学生网络去模仿大的老师网络，老师训好以后，"
             "学生不光学真实标签，还去拟合老师输出的那个概率分布，也就是 soft label，这样小模型也能学到大模型的知识。")
     offtopic = "数据库加索引可以加快查询，但是写入会变慢，联合索引要按最左前缀来用。"
