@@ -13,7 +13,6 @@ Backends:
 
 from __future__ import annotations
 
-import os
 import queue
 import re
 import threading
@@ -61,7 +60,7 @@ def check_llm_settings(settings: Settings, api_key: str | None = None) -> None:
         raise LLMConfigError(f"llm_backend is {backend!r} but llm_model is empty: set QBANK_LLM_MODEL to {hint}.")
     if settings.llm.timeout <= 0:
         raise LLMConfigError(f"llm_timeout must be > 0 seconds, got {settings.llm.timeout!r}.")
-    if backend == "openai" and not settings.llm.base_url and not (api_key or os.environ.get(settings.llm.api_key_env)):
+    if backend == "openai" and not settings.llm.base_url and not (api_key or settings.llm.api_key()):
         raise LLMConfigError(
             f"llm_backend 'openai' needs an API key in the environment variable {settings.llm.api_key_env} "
             f"(setting llm_api_key_env), or llm_base_url pointing at a local OpenAI-compatible server.")
@@ -98,7 +97,8 @@ def _openai(settings: Settings, api_key: str | None = None) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     # local servers (vLLM, llama.cpp, Ollama /v1) accept any key
-    key = api_key or os.environ.get(settings.llm.api_key_env) or "not-needed"
+    secret = settings.llm.api_key()
+    key = api_key or (secret.get_secret_value() if secret else "") or "not-needed"
     return ChatOpenAI(model=settings.llm.model, base_url=settings.llm.base_url or None, api_key=key,
                       timeout=settings.llm.timeout, max_retries=0, temperature=settings.llm.temperature,
                       max_tokens=settings.llm.max_tokens, use_responses_api=False)
@@ -185,9 +185,9 @@ def describe_failure(exc: BaseException, settings: Settings) -> LLMError:
     name = type(exc).__name__
     status = getattr(exc, "status_code", None)
     where = settings.llm.base_url or settings.llm.backend
-    key = os.environ.get(settings.llm.api_key_env)
-    if key:
-        where = where.replace(key, "***")
+    secret = settings.llm.api_key()
+    if secret:
+        where = where.replace(secret.get_secret_value(), "***")
     if isinstance(exc, LLMTimeout) or "Timeout" in name:
         return LLMError(LLMErrorKind.TIMEOUT, f"{settings.llm.timeout:g}", where)
     if isinstance(status, int) and status > 0:
@@ -196,6 +196,7 @@ def describe_failure(exc: BaseException, settings: Settings) -> LLMError:
         return LLMError(LLMErrorKind.CONNECT, "", where)
     if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):
         return LLMError(LLMErrorKind.MALFORMED, name, where)
+    key = secret.get_secret_value() if secret else ""
     return LLMError(LLMErrorKind.OTHER, name.replace(key, "***") if key else name, where)
 
 
