@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from typing import Protocol
 
 import numpy as np
+from cachetools import LRUCache
 
 from ingest import server_embed
 
@@ -109,8 +109,7 @@ class CachedQueryEmbedder:
         self._queries = inner.embed_queries if isinstance(inner, server_embed.ServerEmbedder) else inner.embed
         self.name = inner.name
         self.dim = inner.dim
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._size = size
+        self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=size)     # not thread-safe: under _lock
         self._lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -119,14 +118,11 @@ class CachedQueryEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
             hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
+        if hit is not None:
+            return hit
         vec = self._queries([text])[0]
         with self._lock:
             self._cache[text] = vec
-            if len(self._cache) > self._size:
-                self._cache.popitem(last=False)
         return vec
 
 

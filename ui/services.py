@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+
+from cachetools import LRUCache
 
 from ingest.items import QAItem
 from ingest.settings import Settings
@@ -56,7 +57,7 @@ class Services:
         self.settings = settings
         self._lock = threading.Lock()
         self._searcher = Searcher(settings)
-        self._answerers: OrderedDict[tuple, object] = OrderedDict()
+        self._answerers: LRUCache[tuple, object] = LRUCache(maxsize=MAX_ANSWERERS)    # under _lock
         self._library_cache: tuple[str, list[QAItem]] | None = None
         self._grader = None
         self._store = None
@@ -142,15 +143,12 @@ class Services:
         with self._lock:
             found = self._answerers.get(key)
             if found is not None:
-                self._answerers.move_to_end(key)
                 return found
         settings = self.settings_for(llm)
         model = make_model(settings, llm.api_key) if llm.api_key and llm.backend == "openai" else None
         answerer = Answerer(settings, self._searcher, model=model)
         with self._lock:
             self._answerers[key] = answerer
-            while len(self._answerers) > MAX_ANSWERERS:
-                self._answerers.popitem(last=False)
         return answerer
 
     # -- library -------------------------------------------------------------

@@ -9,6 +9,7 @@ term pairs and sibling things by which :mod:`rag.interview.polarity` sees a swap
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -47,13 +48,14 @@ class Vocabulary:
 
     def aliases(self, term: str) -> set[str]:
         """Other spellings of a canonical term (glossary aliases), lowercase."""
-        inv = self.__dict__.get("_inverse")
-        if inv is None:
-            inv = {}
-            for alias, canon in self.analyzer.glossary.canon.items():
-                inv.setdefault(canon.replace(" ", "_"), set()).add(alias)
-            self.__dict__["_inverse"] = inv
-        return inv.get(term, set())
+        return self._inverse.get(term, set())
+
+    @functools.cached_property
+    def _inverse(self) -> dict[str, set[str]]:
+        inv: dict[str, set[str]] = {}
+        for alias, canon in self.analyzer.glossary.canon.items():
+            inv.setdefault(canon.replace(" ", "_"), set()).add(alias)
+        return inv
 
     def idf(self, term: str) -> float:
         return bm25_idf(self.n_docs, self.doc_freq.get(term, 0))

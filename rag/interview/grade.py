@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
+from cachetools import LRUCache
 
 from ingest.items import QAItem
 from ingest.settings import Settings
@@ -80,7 +80,7 @@ class Grader:
     llm: object | None = None            # a LangChain BaseChatModel: adds a rubric grade beside the offline one
     _vocab: Vocabulary | None = None
     _vocab_of: object | None = None
-    _cache: OrderedDict = field(default_factory=OrderedDict)
+    _cache: LRUCache = field(default_factory=lambda: LRUCache(maxsize=256))    # prepared items, under _lock
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -125,8 +125,6 @@ class Grader:
             hit = prepare(item, self.vocab, self.embedder)
             with self._lock:
                 self._cache[key] = hit
-                if len(self._cache) > 256:
-                    self._cache.popitem(last=False)
         return hit
 
     # ------------------------------------------------------------------ grading

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from ingest.items import QAItem
 
-STATUSES = ("covered", "partial", "missing", "contradicted")
+
+class PointStatus(enum.StrEnum):
+    """How a key point fared; a member is its string (``PointStatus.COVERED == "covered"``), as stored."""
+
+    COVERED = "covered"
+    PARTIAL = "partial"
+    MISSING = "missing"
+    CONTRADICTED = "contradicted"
+
+
+STATUSES = tuple(s.value for s in PointStatus)
 
 
 @dataclass(frozen=True)
@@ -14,7 +25,7 @@ class PointGrade:
     """One key point: its status and the candidate's words that are the evidence."""
 
     text: str
-    status: str
+    status: PointStatus | str
     evidence: str = ""
     span: tuple[int, int] | None = None      # character offsets of ``evidence`` in the graded answer
     similarity: float = 0.0

@@ -25,11 +25,13 @@ from fsrs import Card as FsrsCard
 from fsrs import Rating, ReviewLog, Scheduler, State
 from fsrs.scheduler import DEFAULT_PARAMETERS  # noqa: F401  (FSRS-6's defaults, re-exported)
 
+from rag.interview.result import STATUSES
+
 DESIRED_RETENTION = 0.9
 RELEARNING_STEPS = (timedelta(days=1),)
 # score thresholds: below AGAIN_BELOW the question was not recalled; EASY_FROM needs every point covered
 AGAIN_BELOW, GOOD_FROM, EASY_FROM = 50, 70, 90
-POINT_STATUSES = ("covered", "partial", "missing", "contradicted")
+POINT_STATUSES = STATUSES       # the statuses a stored grade may carry
 # fsrs's Optimizer returns the default parameters unchanged below one mini-batch of later-day reviews
 MIN_FIT_REVIEWS = 512
 NEW = 0   # Card.state of a question never reviewed (fsrs.State starts at 1)
