@@ -9,7 +9,7 @@ ingest and extend it.
 from __future__ import annotations
 
 import hashlib
-import os
+import io
 import re
 import threading
 from dataclasses import dataclass, field
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.atomic import atomic_write
 from ingest.settings import DATA_DIR
 from ingest.text import stopwords
 from ingest.text.idf import bm25_idf
@@ -188,13 +189,13 @@ def _save_jieba(tokenizer, path: Path) -> None:
     freq = tokenizer.FREQ
     if any("\n" in w for w in freq):
         return
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+    buf = io.BytesIO()
+    np.savez(buf, words=np.frombuffer("\n".join(freq).encode("utf-8"), dtype=np.uint8),
+             freqs=np.fromiter(freq.values(), dtype=np.int64, count=len(freq)), total=np.array(tokenizer.total))
     try:
-        np.savez(tmp, words=np.frombuffer("\n".join(freq).encode("utf-8"), dtype=np.uint8),
-                 freqs=np.fromiter(freq.values(), dtype=np.int64, count=len(freq)), total=np.array(tokenizer.total))
-        os.replace(tmp, path)
+        atomic_write(path, buf.getvalue())
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 _PIECES = re.compile(rf"[a-z0-9.+#]+|[{CJK}]+")

@@ -432,19 +432,18 @@ class ParseCache:
     def put(self, key: str, entry: dict) -> None:
         """Store an entry (atomically); a cache that cannot be written is skipped, never an error."""
         import json
-        import os
         import zlib
 
         if not self.write:
             return
+        from ingest.atomic import atomic_write
+
         body = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        tmp = self.folder / f".{key}.{os.getpid()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(json.dumps({"crc32": zlib.crc32(body)}).encode() + b"\n" + body)
-            os.replace(tmp, self.folder / f"{key}.json")
+            atomic_write(self.folder / f"{key}.json", json.dumps({"crc32": zlib.crc32(body)}).encode() + b"\n" + body)
         except OSError:
-            tmp.unlink(missing_ok=True)
+            pass
 
     def prune(self) -> None:
         """Remove entries unused for :attr:`MAX_AGE_DAYS` days and temp files of killed writers."""
