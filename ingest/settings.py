@@ -205,7 +205,7 @@ SECTIONS: dict[str, type[_Section]] = {
 # flat name -> (section, field): the names of QBANK_* variables, keyword overrides and flat config.toml keys
 FLAT: dict[str, tuple[str, str]] = {flat: (section, name) for section, cls in SECTIONS.items()
                                     for flat, name in cls.flat_names().items()}
-_FLAT_OF = {where: flat for flat, where in FLAT.items()}
+FLAT_OF: dict[tuple[str, str], str] = {where: flat for flat, where in FLAT.items()}     # (section, field) -> flat
 
 
 def nest(values: dict[str, Any]) -> dict[str, Any]:
@@ -329,7 +329,7 @@ class Settings(BaseModel):
             for section, fields in layer.items():
                 for name, value in fields.items():
                     merged.setdefault(section, {})[name] = value
-                    flat = _FLAT_OF[(section, name)]
+                    flat = FLAT_OF[(section, name)]
                     origin[flat] = (f"{flat}={value!r}" if where == "override" else
                                     f"QBANK_{flat.upper()}={value}" if where == "env" else
                                     f"{where}: {flat} = {value!r}")
@@ -348,12 +348,12 @@ def _setting_error(exc: ValidationError) -> SettingError:
     section = loc[0] if loc and loc[0] in SECTIONS else None
     field = SECTIONS[section].model_fields.get(loc[1]) if section and len(loc) > 1 else None
     if field is not None:
-        name = _FLAT_OF[(section, loc[1])]
+        name = FLAT_OF[(section, loc[1])]
     elif section == "interview":
         name = "profile"                 # the section's own check: the profile name against max_profile_chars
     else:
         name = ".".join(loc) or "settings"
-    value, kind, ctx = err.get("input"), err["type"], err.get("ctx") or {}
+    value, kind = err.get("input"), err["type"]
     if kind == "finite_number":
         return SettingError(name, f"{name} must be a finite number, got {_as_number(value)!r}.")
     if kind in ("greater_than_equal", "less_than_equal") and field is not None:

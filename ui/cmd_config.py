@@ -41,12 +41,12 @@ def write_settings(home: Path, changes: dict[tuple[str, str], object | None], co
     import tomlkit
 
     from ingest.atomic import atomic_write
-    from ingest.settings import SettingError, Settings, _FLAT_OF
+    from ingest.settings import SettingError, Settings, FLAT_OF
 
     path = Path(home) / "config.toml"
     doc = _read(path)
     for (section, name), value in changes.items():
-        doc.pop(_FLAT_OF[(section, name)], None)        # the flat name earlier versions wrote
+        doc.pop(FLAT_OF[(section, name)], None)        # the flat name earlier versions wrote
         table = doc.get(section)
         if value is None:
             if table is not None:
@@ -100,21 +100,18 @@ def cmd_config(args) -> int:
         return 0
     import os
 
-    from ingest.settings import _FLAT_OF
+    from ingest.settings import FLAT_OF
 
     file_doc = _read(settings.config_file).unwrap() if settings.config_file.exists() else {}
     print(f"# settings in effect (home {settings.home}); change them with `qbank config set <section.name> <value>`")
-    for section, cls in SECTIONS.items():
+    for section in SECTIONS:
         print(f"\n[{section}]")
-        defaults = cls()
         for name, value in current[section].items():
-            flat = _FLAT_OF[(section, name)]
+            flat = FLAT_OF[(section, name)]
             if f"QBANK_{flat.upper()}" in os.environ:
                 origin = f"QBANK_{flat.upper()}"
             elif name in file_doc.get(section, {}) or flat in file_doc:
                 origin = "config.toml"
-            elif value != getattr(defaults, name):
-                origin = "?"
             else:
                 origin = ""
             shown = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else \

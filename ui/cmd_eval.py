@@ -6,6 +6,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from ingest.settings import TUNED
 from ui.cli_common import CliError, _print_json, _settings, register
 
 
@@ -84,7 +85,7 @@ def cmd_eval(args) -> int:
     return 0
 
 
-SEARCH_SETTINGS = ("weight_question", "weight_dense", "weight_coverage", "abstain_threshold")
+SEARCH_SETTINGS = tuple(TUNED["search"])     # the measured search settings: the ones data/tuned.toml holds
 
 
 @register

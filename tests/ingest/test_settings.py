@@ -77,3 +77,9 @@ def test_qbank_config_set_writes_a_checked_table_and_keeps_the_users_comments(tm
     shown = run_cli(home, "config", env={"QBANK_LLM_TIMEOUT": "9"})
     assert 'model = "deepseek-chat"    # from config.toml' in shown.stdout
     assert "timeout = 9.0    # from QBANK_LLM_TIMEOUT" in shown.stdout
+
+
+def test_eval_save_without_tune_is_refused_before_anything_runs(tmp_path):
+    done = run_cli(tmp_path / "home", "eval", "--save")
+    assert done.returncode == 2 and "--save writes what --tune chose" in done.stderr
+    assert not (tmp_path / "home" / "config.toml").exists()
