@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from cachetools import LRUCache
 
 from ingest.items import QAItem
-from ingest.settings import Settings
+from ingest.settings import LLMSettings, Settings
 
 MAX_ANSWERERS = 16
 TEST_TIMEOUT = 15.0
@@ -23,16 +23,40 @@ TEST_TIMEOUT = 15.0
 
 @dataclass(frozen=True)
 class SessionLLM:
-    """One browser session's LLM choice. ``api_key`` is kept in memory only and never shown or logged."""
+    """One browser session's LLM: the server's ``llm`` section with this session's choices, and a key.
 
-    backend: str = "none"
-    model: str = ""
-    base_url: str = ""
+    ``llm`` is an :class:`~ingest.settings.LLMSettings`, validated like the config file's (a bad backend
+    is refused by the same rule), so there is one definition of what an LLM setting is. ``api_key`` is
+    kept in memory only and never shown or logged.
+    """
+
+    llm: LLMSettings = field(default_factory=LLMSettings)
     api_key: str = field(default="", repr=False)
 
     @classmethod
     def default(cls, settings: Settings) -> "SessionLLM":
-        return cls(settings.llm.backend, settings.llm.model, settings.llm.base_url)
+        """The server's own LLM (its settings, its environment's key)."""
+        return cls(settings.llm)
+
+    @classmethod
+    def chosen(cls, backend: str = "none", model: str = "", base_url: str = "", api_key: str = "",
+               base: LLMSettings | None = None) -> "SessionLLM":
+        """``base`` (timeouts, temperature ...) with a session's backend, model and endpoint."""
+        base = base or LLMSettings()
+        return cls(LLMSettings(**{**base.model_dump(), "backend": backend or "none", "model": model,
+                                  "base_url": base_url}), api_key)
+
+    @property
+    def backend(self) -> str:
+        return self.llm.backend.value
+
+    @property
+    def model(self) -> str:
+        return self.llm.model
+
+    @property
+    def base_url(self) -> str:
+        return self.llm.base_url
 
     def key_id(self) -> str:
         """A short hash standing for the key (cache keys, logs): never the key itself."""
@@ -119,7 +143,7 @@ class Services:
             cannot be set up (then the grader is the offline one), else ``""``.
         """
         grader = self.grader
-        if (llm.backend or "none") == "none":
+        if llm.backend == "none":
             return grader, ""
         try:
             model = self.answerer(llm).model
@@ -129,7 +153,7 @@ class Services:
         return replace(grader, settings=self.settings_for(llm), llm=model), ""
 
     def settings_for(self, llm: SessionLLM) -> Settings:
-        return self.settings.replace(llm_backend=llm.backend or "none", llm_model=llm.model, llm_base_url=llm.base_url)
+        return self.settings.replace(llm=llm.llm)
 
     def answerer(self, llm: SessionLLM):
         """The answerer for a session's LLM settings (shared by sessions with the same settings).

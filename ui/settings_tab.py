@@ -59,7 +59,8 @@ def build(ctx) -> SettingsParts:
 def session_llm(current: SessionLLM, backend: str, model: str, base_url: str, api_key: str) -> SessionLLM:
     """The session's new LLM settings; an empty key box keeps the key already set."""
     key = (api_key or "").strip() or current.api_key
-    return SessionLLM(backend or "none", (model or "").strip(), (base_url or "").strip(), key if backend == "openai" else "")
+    return SessionLLM.chosen(backend, (model or "").strip(), (base_url or "").strip(), key if backend == "openai" else "",
+                             base=current.llm)
 
 
 def llm_problem(llm: SessionLLM, lang: str, exc: Exception | None = None, server_key: bool = False) -> str:

@@ -50,7 +50,7 @@ def fresh_state(services) -> dict:
 
 
 def stub_llm(stub, model: str) -> SessionLLM:
-    return SessionLLM("openai", model, f"http://127.0.0.1:{stub.server_address[1]}/v1", api_key="sk-ui-llm-test-key")
+    return SessionLLM.chosen("openai", model, f"http://127.0.0.1:{stub.server_address[1]}/v1", api_key="sk-ui-llm-test-key")
 
 
 def score(card: str, element: str = "qb-score-value") -> int:
@@ -78,8 +78,8 @@ def test_agreeing_llm_grade_is_not_flagged(services, offline, stub):
 
 
 @pytest.mark.parametrize("llm, why", [
-    (SessionLLM("fake"), "LLM 评分不可用"),                          # replies prose, not the rubric JSON
-    (SessionLLM("ollama", "", ""), "llm_model is empty"),             # incomplete settings
+    (SessionLLM.chosen("fake"), "LLM 评分不可用"),                          # replies prose, not the rubric JSON
+    (SessionLLM.chosen("ollama", "", ""), "llm_model is empty"),             # incomplete settings
 ])
 def test_a_failing_llm_leaves_the_offline_grade_with_a_notice(services, offline, llm, why):
     _, _, card = submit_answer(services, GOOD, fresh_state(services), llm, "zh")

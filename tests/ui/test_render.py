@@ -126,7 +126,7 @@ def test_labels_updates_follow_registration_order():
 
 
 def test_session_key_is_kept_only_for_openai_and_never_in_repr():
-    current = SessionLLM("openai", "m", "", api_key="sk-1")
+    current = SessionLLM.chosen("openai", "m", "", api_key="sk-1")
     kept = session_llm(current, "openai", "m2", " http://x/v1 ", "")
     assert kept.api_key == "sk-1" and kept.base_url == "http://x/v1" and kept.model == "m2"
     assert session_llm(current, "ollama", "qwen", "", "").api_key == ""

@@ -20,12 +20,12 @@ def services(corpus_settings):
 def test_sessions_with_the_same_settings_share_an_answerer(services):
     default = SessionLLM.default(services.settings)
     assert services.answerer(default) is services.answerer(SessionLLM.default(services.settings))
-    assert services.answerer(SessionLLM("fake")) is not services.answerer(default)
+    assert services.answerer(SessionLLM.chosen("fake")) is not services.answerer(default)
 
 
 def test_a_session_key_reaches_only_its_own_model_and_is_not_in_the_cache_keys(services):
-    a = services.answerer(SessionLLM("openai", "m", "http://127.0.0.1:9/v1", api_key="sk-session-a"))
-    b = services.answerer(SessionLLM("openai", "m", "http://127.0.0.1:9/v1", api_key="sk-session-b"))
+    a = services.answerer(SessionLLM.chosen("openai", "m", "http://127.0.0.1:9/v1", api_key="sk-session-a"))
+    b = services.answerer(SessionLLM.chosen("openai", "m", "http://127.0.0.1:9/v1", api_key="sk-session-b"))
     assert a is not b
     assert a.model.openai_api_key.get_secret_value() == "sk-session-a"
     assert b.model.openai_api_key.get_secret_value() == "sk-session-b"
@@ -36,18 +36,18 @@ def test_connection_to_a_dead_endpoint_fails_fast_with_a_reason(services):
     with socket.socket() as s:          # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    ok, reason, ms = check_connection(services, SessionLLM("openai", "m", f"http://127.0.0.1:{port}/v1", "sk-dead-key"))
+    ok, reason, ms = check_connection(services, SessionLLM.chosen("openai", "m", f"http://127.0.0.1:{port}/v1", "sk-dead-key"))
     assert not ok and "connect" in str(reason).lower() and "sk-dead-key" not in str(reason) and ms < 15_000
     assert llm_error_text(reason, "zh").startswith("无法连接 http://127.0.0.1:")      # worded in the app's language
 
 
 def test_connection_names_a_missing_setting(services):
-    ok, reason, _ = check_connection(services, SessionLLM("ollama", "", ""))
+    ok, reason, _ = check_connection(services, SessionLLM.chosen("ollama", "", ""))
     assert not ok and "llm_model is empty" in reason
 
 
 def test_connection_with_a_working_model(services):
-    ok, reply, _ = check_connection(services, SessionLLM("fake"))
+    ok, reply, _ = check_connection(services, SessionLLM.chosen("fake"))
     assert ok and reply
 
 
