@@ -45,17 +45,18 @@ class PendingVectors:
         self._done = threading.Event()
         self._cancel = threading.Event()
         self._pool = None
+        self._stop = None         # a multiprocessing Event the workers check between batches
         self._error: BaseException | None = None
         self._lock = threading.Lock()     # result() from two threads (the dense build and the pipeline)
 
     def cancel(self) -> None:
         """Stop embedding now (the caller failed or was interrupted); :meth:`result` then raises."""
         self._cancel.set()
+        if self._stop is not None:      # the workers' running tasks end at their next batch
+            self._stop.set()
         pool = self._pool
-        if pool is not None:     # stop the workers too, or interpreter exit would wait for their queue
+        if pool is not None:     # and no queued task starts, or interpreter exit would wait for the queue
             pool.shutdown(wait=False, cancel_futures=True)
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
 
     def _finish(self, error: BaseException | None = None) -> None:
         self._error = error
@@ -219,9 +220,11 @@ def _in_workers(embedder, job: PendingVectors, workers: int, batch_size: int, st
 
     missing = job._missing
     done = np.zeros(len(missing), dtype=bool)
+    context = multiprocessing.get_context("spawn")
+    job._stop = context.Event()
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_worker_init, initargs=(embedder.name, os.getpid())) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                                 initargs=(embedder.name, os.getpid(), job._stop)) as pool:
             job._pool = pool
             if job._cancel.is_set():
                 raise Cancelled("embedding cancelled")
@@ -248,10 +251,12 @@ def _in_workers(embedder, job: PendingVectors, workers: int, batch_size: int, st
 
 
 _WORKER_EMBEDDER = None
+_WORKER_STOP = None
+WORKER_BATCH = 64       # texts a worker embeds between two looks at the stop event
 
 
-def _worker_init(name: str, parent: int | None = None) -> None:
-    global _WORKER_EMBEDDER
+def _worker_init(name: str, parent: int | None = None, stop=None) -> None:
+    global _WORKER_EMBEDDER, _WORKER_STOP
     import signal
 
     from ingest.embed import load_embedder
@@ -260,6 +265,7 @@ def _worker_init(name: str, parent: int | None = None) -> None:
     if parent is not None:
         die_with_parent(parent)
     _WORKER_EMBEDDER = load_embedder(name)
+    _WORKER_STOP = stop
 
 
 WATCHDOG_SECONDS = 0.5
@@ -299,4 +305,10 @@ def die_with_parent(parent: int) -> None:
 
 
 def _worker_embed(texts: list[str]) -> np.ndarray:
-    return _WORKER_EMBEDDER.embed(texts)
+    """Embed one task's texts, a batch at a time; stop (raising :class:`Cancelled`) once the job is cancelled."""
+    parts = []
+    for lo in range(0, len(texts), WORKER_BATCH):
+        if _WORKER_STOP is not None and _WORKER_STOP.is_set():
+            raise Cancelled("embedding cancelled")
+        parts.append(_WORKER_EMBEDDER.embed(texts[lo:lo + WORKER_BATCH]))
+    return np.concatenate(parts) if parts else _WORKER_EMBEDDER.embed(texts)
