@@ -85,7 +85,7 @@ def embed_rates(index, settings) -> dict:
 def measure(home: Path, n_queries: int, hit1: bool, recall: bool, distinct: bool = False, rates: bool = False) -> dict:
     from bench.measure import percentiles, time_calls
     from ingest.settings import Settings
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     settings = Settings.load(home=home)
     out: dict = {}

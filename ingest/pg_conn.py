@@ -90,6 +90,25 @@ def create_schema(url: str, lock: int, ddl: str, version_table: str, version: in
             raise failure(exc, url, doing) from None
 
 
+class SchemaOnce:
+    """Tables created (and their version checked, :func:`create_schema`) once per process, however many
+    threads ask first; a failure is not remembered, so the next call tries again."""
+
+    def __init__(self, url: str, lock: int, ddl: str, version_table: str, version: int, mismatch, doing: str):
+        self.url, self.doing = url, doing
+        self._args = (lock, ddl, version_table, version, mismatch, doing)
+        self._ready = False
+        self._lock = threading.Lock()
+
+    def ensure(self) -> None:
+        if self._ready:
+            return
+        with self._lock:
+            if not self._ready:
+                create_schema(self.url, *self._args)
+                self._ready = True
+
+
 def failure(exc: BaseException, url: str, doing: str) -> DatabaseUnavailable:
     """A driver error while ``doing`` something, as one line naming the database."""
     return DatabaseUnavailable(f"the database at {redact(url)} failed while {doing}: {_reason(exc, url)}")

@@ -42,7 +42,7 @@ from ingest import store
 from ingest.items import Passage, QAItem
 from ingest.keyword import KeywordIndex
 from ingest.manifest import Manifest
-from ingest.pg_conn import PerUrl, Pool, connect, create_schema, failure, redact
+from ingest.pg_conn import PerUrl, Pool, SchemaOnce, connect, failure, redact
 from ingest.pg_dense import PgDense, hnsw_expression, table_name
 
 SCHEMA_VERSION = 1
@@ -82,24 +82,21 @@ class PgStore(PerUrl):
         self.url = url
         self.location = f"the database at {redact(url)}"
         self.poll_s = poll_s
-        self._ready = False
+        self._tables = SchemaOnce(url, _LOCK, _SCHEMA, "qbank_schema", SCHEMA_VERSION, lambda found: (
+            f"{self.location} holds qbank tables of schema {found}, this qbank uses {SCHEMA_VERSION}; drop "
+            f"the qbank_* tables (or use another database) and run `qbank ingest`"),
+            doing="creating the qbank tables (needs the pgvector extension)")
         self._pool: Pool | None = None
         self._live: tuple[float, int | None] = (0.0, None)
 
     # -- connections and schema --------------------------------------------------
     def _schema(self) -> None:
-        if self._ready:
-            return
         try:
-            create_schema(self.url, _LOCK, _SCHEMA, "qbank_schema", SCHEMA_VERSION, lambda found: (
-                f"{self.location} holds qbank tables of schema {found}, this qbank uses {SCHEMA_VERSION}; drop "
-                f"the qbank_* tables (or use another database) and run `qbank ingest`"),
-                doing="creating the qbank tables (needs the pgvector extension)")
+            self._tables.ensure()
         except store.IndexUnavailable:
             raise
         except Exception as exc:   # psycopg.Error: no pgvector on the server, no rights, ...
-            raise failure(exc, self.url, "creating the qbank tables (needs the pgvector extension)") from None
-        self._ready = True
+            raise failure(exc, self.url, self._tables.doing) from None
 
     @property
     def pool(self) -> Pool:

@@ -2,7 +2,7 @@
 
 Only files whose bytes changed are re-embedded: vectors are cached per
 (embedding model, file hash, segmenter version, forced layout) under ``$QBANK_HOME/cache``,
-and a text that repeats (within or across banks) is embedded once (see ``ingest.vectors``).
+and a text that repeats (within or across banks) is embedded once (see ``ingest.embed_jobs``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from ingest.segment import Segmentation, normalize, segment
 from ingest.settings import BUNDLED_CORPUS, EmbeddingSettings, Settings
 from ingest.text.slug import slug
 from ingest.topics import topic_of
-from ingest.vectors import DenseBuild, default_workers, start_embedding
+from ingest.embed_jobs import DenseBuild, default_workers, start_embedding
 
 def _stage_version(*modules: str) -> str:
     """A version that changes whenever the source of the stages that make items and embedded texts changes."""

@@ -37,7 +37,7 @@ from rag.followup import Resolution, Turn, carry_topic, resolve
 from rag.llm import check_llm_settings, make_chat_model
 from rag.llm_answer import condense, stream_llm_answer
 from rag.results import SearchResult
-from rag.retrieve import Searcher
+from rag.searcher import Searcher
 from rag.validate import check_query
 
 

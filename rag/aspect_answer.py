@@ -11,7 +11,7 @@ from rag.answer_types import Answer, Citation, Notice, NoticeCode
 from rag.extractive import _cite, framed
 from rag.followup import Resolution
 from rag.results import SearchResult
-from rag.retrieve import Searcher
+from rag.searcher import Searcher
 
 
 def aspect_answer(searcher: Searcher, question: str, res: Resolution, want: str, topic_item: QAItem | None,

@@ -57,7 +57,7 @@ class QbankRetriever(BaseRetriever):
     """qbank hybrid search as a LangChain retriever.
 
     Attributes:
-        searcher: a :class:`rag.retrieve.Searcher`.
+        searcher: a :class:`rag.searcher.Searcher`.
         k: number of documents (default: the searcher's ``top_k``).
         drop_abstained: return no documents when the banks do not cover the query
             (default); else the nearest ones, flagged ``metadata["abstained"]``.

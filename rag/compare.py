@@ -16,7 +16,7 @@ from rag.extractive import _lead, framed
 from rag.followup import Resolution
 from rag.prompts import missing_sides_note
 from rag.results import Hit, SearchResult
-from rag.retrieve import Searcher
+from rag.searcher import Searcher
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Pure scoring functions: normalise keyword and dense scores, fuse them, and score confidence for abstention.
 
-The constants were measured on the tuning half of ``data/eval/retrieval.jsonl``
-(``qbank eval --tune`` reproduces the search; the README states the numbers).
+The constants were measured on the tuning half of ``data/eval/retrieval.jsonl`` and the tuning files of
+the second corpus; their values, and what each was measured on, are in ``data/tuned.toml`` (``[fusion]``).
 The knobs a user may want to change live in the ``search`` section of :class:`~ingest.settings.Settings`:
 ``weight_question``, ``weight_dense``, ``weight_coverage`` and ``abstain_threshold``; their defaults are in
 ``data/tuned.toml`` (read once, by ``ingest.settings``).
@@ -15,29 +15,26 @@ import numpy as np
 
 from ingest.settings import TUNED
 
-KEYWORD_HALF = 16.25                    # weighted BM25 sum at which the keyword score is 0.5
-DENSE_FLOOR, DENSE_CEIL = 0.20, 0.80    # cosines mapped to 0 and 1
-WEIGHT_QUESTION_COVERAGE = 0.069        # fusion weight of the coverage by the question field alone
-COVERAGE_CONFIDENCE = 0.25              # share of coverage in the (keyword side of the) confidence
-DENSE_CONFIDENCE = 0.4                  # scale of the top hit's dense score as evidence on its own
-UNKNOWN_PENALTY = 0.5                   # confidence lost when every concept the query names is absent
-# issue 13: evidence that does not depend on the words of one corpus (tuned on the tuning files of
-# both corpora, rag/tune.py; README "Confidence levels")
-SUPPORT_FLOOR, SUPPORT_SCALE = 0.2, 1.0   # the confidence is capped by floor + scale * support (below)
-QUESTION_COVERAGE_SUPPORT = 0.25        # weight of the query's coverage by the top item's question, as support
-NAME_PENALTY = 0.0                      # a name the query asks about (LoRA, CTC, TCP) is absent from the top item
-SMALL_TALK_PENALTY = 0.5                # greetings, thanks, "who are you" and nothing else
-UNKNOWN_PENALTY_ALL = 0.2               # per share of named concepts no item mentions, on the dense evidence too
-CONCEPT_PENALTY = 0.05                   # per share of the query's concepts absent from the top item
-OOD_PENALTY = 0.15                       # the query names nothing from AI/ML (data/domain_terms.txt)
-UNKNOWN_NAME_PENALTY = 0.3               # per share of the names it asks about (LoRA, CTC, TCP) that no item mentions
-UNKNOWN_TERM_PENALTY = 0.5               # per share of its plain-word terms (胶囊网络, capsule networks, Mamba) no item uses
-#   (third session: chosen leaving one eval set out, README "Third session"; --tune-levels gives it back)
-ANSWER_THRESHOLD, ANSWER_MARGIN = 0.2, 0.05   # "answered": confidence and lead over the second item
+_T = TUNED["fusion"]      # every number below is measured: data/tuned.toml says on what
+KEYWORD_HALF = _T["keyword_half"]
+DENSE_FLOOR, DENSE_CEIL = _T["dense_floor"], _T["dense_ceil"]
+WEIGHT_QUESTION_COVERAGE = _T["weight_question_coverage"]
+COVERAGE_CONFIDENCE = _T["coverage_confidence"]
+DENSE_CONFIDENCE = _T["dense_confidence"]
+UNKNOWN_PENALTY = _T["unknown_penalty"]
+SUPPORT_FLOOR, SUPPORT_SCALE = _T["support_floor"], _T["support_scale"]
+QUESTION_COVERAGE_SUPPORT = _T["question_coverage_support"]
+NAME_PENALTY = _T["name_penalty"]
+SMALL_TALK_PENALTY = _T["small_talk_penalty"]
+UNKNOWN_PENALTY_ALL = _T["unknown_penalty_all"]
+CONCEPT_PENALTY = _T["concept_penalty"]
+OOD_PENALTY = _T["ood_penalty"]
+UNKNOWN_NAME_PENALTY = _T["unknown_name_penalty"]
+UNKNOWN_TERM_PENALTY = _T["unknown_term_penalty"]
+ANSWER_THRESHOLD, ANSWER_MARGIN = _T["answer_threshold"], _T["answer_margin"]
 LEVELS = ("answered", "closest", "not_covered")
-# the keyword-only and dense-only ablations, tuned the same way (see rag/tune.py)
-KEYWORD_COVERAGE, KEYWORD_QUESTION_COVERAGE = 0.0, 0.1
-ABLATION_THRESHOLDS = {"keyword": -0.091, "dense": 0.1654}
+KEYWORD_COVERAGE, KEYWORD_QUESTION_COVERAGE = _T["keyword_coverage"], _T["keyword_question_coverage"]
+ABLATION_THRESHOLDS = {"keyword": _T["ablation_threshold_keyword"], "dense": _T["ablation_threshold_dense"]}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from ingest import store
@@ -12,13 +13,18 @@ from ingest.settings import Settings
 
 @dataclass
 class Library:
+    """The items of the index as it was when first read: loaded (and checksum-verified) once per
+    ``Library``, so listing and opening items do not re-read the index each time. Make a new one to
+    see a newer build (the app does after an upload)."""
+
     settings: Settings
 
-    def _index(self) -> store.Index:
+    @functools.cached_property
+    def index(self) -> store.Index:
         return open_store(self.settings).load()
 
     def items(self, doc: str | None = None, topic: str | None = None) -> list[QAItem]:
-        out = self._index().items
+        out = self.index.items
         if doc:
             out = [it for it in out if doc in (it.doc, it.file)]
         if topic:
@@ -27,7 +33,7 @@ class Library:
 
     def get(self, item_id: str) -> QAItem:
         try:
-            return self._index().by_id[item_id]
+            return self.index.by_id[item_id]
         except KeyError:
             raise KeyError(f"no item with id {item_id!r}; see `qbank list`") from None
 

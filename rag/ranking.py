@@ -1,6 +1,6 @@
 """From raw per-item scores to a :class:`~rag.results.SearchResult`: fuse, rank, de-duplicate, abstain.
 
-Pure functions over arrays (the index lookups they need are done by :class:`rag.retrieve.Searcher`):
+Pure functions over arrays (the index lookups they need are done by :class:`rag.searcher.Searcher`):
 
 * :func:`fuse_scores`: the normalised keyword and dense scores and the ranking score of a mode;
 * :func:`top_hits`: the best ``k`` items, an item's word-for-word duplicates collapsed into its hit;

@@ -34,7 +34,7 @@ def corpus_settings(corpus_home):
 
 @pytest.fixture(scope="session")
 def searcher(corpus_settings):
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     s = Searcher(corpus_settings)
     s.warm_up()

@@ -107,7 +107,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
     from rag.validate import QueryError
 
     searcher = Searcher(_settings(args))
@@ -126,7 +126,7 @@ def cmd_search(args) -> int:
         _print_json(result.public())
         return 0
     from ingest.text.script import has_cjk
-    from ui.cmd_answer import level_line
+    from ui.cmd_ask import level_line
 
     en = not has_cjk(args.query)
     print(level_line(result.level, result.confidence, en))

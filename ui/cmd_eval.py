@@ -13,7 +13,7 @@ from ui.cli_common import CliError, _print_json, _settings, register
 def cmd_eval(args) -> int:
     from rag import evaluate as ev
     from rag import fusion
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     settings = _settings(args)
     if args.save and not args.tune:

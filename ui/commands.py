@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-for _name in ("ui.cmd_answer", "ui.cmd_eval", "ui.cmd_interview", "ui.cmd_serve", "ui.cmd_mcp", "ui.cmd_export",
+for _name in ("ui.cmd_ask", "ui.cmd_eval", "ui.cmd_interview", "ui.cmd_serve", "ui.cmd_mcp", "ui.cmd_export",
               "ui.cmd_history", "ui.cmd_config"):
     try:
         importlib.import_module(_name)

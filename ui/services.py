@@ -76,7 +76,7 @@ class Services:
     """The server's shared objects: settings, the searcher (swapped after an upload) and answerers."""
 
     def __init__(self, settings: Settings):
-        from rag.retrieve import Searcher
+        from rag.searcher import Searcher
 
         self.settings = settings
         self._lock = threading.Lock()
@@ -236,7 +236,7 @@ class Services:
             owner: who uploads (a browser's token or a session id): only the same owner replaces a bank of
                 the same name; another's upload of that name is stored beside it under a new name.
         """
-        from rag.retrieve import Searcher
+        from rag.searcher import Searcher
         from rag.uploads import ingest_uploads
 
         report = ingest_uploads(self.settings, files, layouts, owner=owner)

@@ -29,36 +29,22 @@ import numpy as np
 from cachetools import LRUCache
 
 from ingest.items import QAItem
-from ingest.settings import Settings
+from ingest.settings import TUNED, Settings
 from ingest.text.script import cjk_share
 from rag.interview.align import PreparedItem, Vocabulary, claim_terms, prepare, recall
 from rag.interview.claims import point_contradictions
 from rag.interview.result import Claim, GradeResult, PointGrade, Reference
 from rag.interview.text import clauses, sanitize, truncate, units
 
-# ---- every tuned number of the offline grader, in one place -------------------------------------------
-# Chosen on data/eval/grading.jsonl (36 questions) and data/eval/grading_tune.jsonl (16 questions: good zh /
-# good en / short partial / wrong on-topic / off-topic), never on the held-out set; see README "Grading evaluation".
-T_PARTIAL, T_COVERED, T_FULL = 0.40, 0.48, 0.57   # USE cosine of a point and its best piece: partial / covered /
-                                                  # full credit (credit 0 → 0.5 → 1, linear in between); COVERED and
-                                                  # FULL lowered from 0.51 / 0.62 with the evidence sharing below, which
-                                                  # lowers every credited cosine (grid on the three tuning sets: pair
-                                                  # accuracy flat at 0.938-0.942 for COVERED 0.47-0.51)
-EN_OFFSET = 0.10                # added to the cosine of a mostly-latin piece against a Chinese point
-T_ALIGN = 0.40                  # a clause aligned this well with a point makes a claim about it (contradiction check)
-MARGIN = 0.02                   # ... about the point(s) it is most like, within this
-BLOCK_MARGIN = 0.02             # a clause agreeing with another point aligned more than this higher claims that one
-AGREE_MARGIN = 0.05             # contradicted only if no clause agreeing with the point aligns within this
-CONTRADICTED_CREDIT = -1.0      # a contradicted point costs as much as a covered one earns ...
-WRONG_CLAIM_FACTOR = 0.5        # ... and each one halves the whole answer's score: a false key claim is not
-                                # made up for by correct words elsewhere
-WINDOW_COST = 0.01              # per extra clause in a piece: prefer the shortest piece that says the point
-TOPIC_LO, TOPIC_HI = 0.15, 0.30  # on-topic gate: 0 below LO, 1 above HI
-# Evidence is shared out, not copied: chosen on grading.jsonl + grading_tune.jsonl + grading_tune2.jsonl
-# (548 ordered pairs: 0.925 -> 0.940; grid REUSE 0-0.1 x SPECIFICITY 0-1.0, flat between 0.03 and 0.08).
-REUSE_COST = 0.05               # per point a clause already speaks for: one topical clause cannot cover every point
-SPECIFICITY = 0.5               # minus this x (the piece's mean cosine with the other points above T_PARTIAL)
-RELATED = 0.8                   # two key points this alike say nearly the same thing: one clause may cover both (0.6: 514/548, looser)
+# ---- every tuned number of the offline grader: data/tuned.toml [grading] holds them and says on what -----
+_T = TUNED["grading"]
+T_PARTIAL, T_COVERED, T_FULL = _T["t_partial"], _T["t_covered"], _T["t_full"]
+EN_OFFSET = _T["en_offset"]
+T_ALIGN, MARGIN, BLOCK_MARGIN, AGREE_MARGIN = _T["t_align"], _T["margin"], _T["block_margin"], _T["agree_margin"]
+CONTRADICTED_CREDIT, WRONG_CLAIM_FACTOR = _T["contradicted_credit"], _T["wrong_claim_factor"]
+WINDOW_COST = _T["window_cost"]
+TOPIC_LO, TOPIC_HI = _T["topic_lo"], _T["topic_hi"]
+REUSE_COST, SPECIFICITY, RELATED = _T["reuse_cost"], _T["specificity"], _T["related"]
 # --------------------------------------------------------------------------------------------------------
 _INSTRUCTION = re.compile(
     r"(忽略|无视|不要管|忘记|ignore|disregard|forget).{0,12}(指令|规则|要求|提示|instruction|rule|prompt)|"
@@ -71,7 +57,7 @@ class Grader:
 
     Args:
         settings: qbank settings (embedding model, ``max_answer_chars``, ``language``).
-        searcher: a :class:`rag.retrieve.Searcher` whose loaded index and analyzer are shared
+        searcher: a :class:`rag.searcher.Searcher` whose loaded index and analyzer are shared
             (one is made when omitted).
     """
 
@@ -85,7 +71,7 @@ class Grader:
 
     def __post_init__(self) -> None:
         if self.searcher is None:
-            from rag.retrieve import Searcher
+            from rag.searcher import Searcher
 
             self.searcher = Searcher(self.settings)
 

@@ -13,14 +13,13 @@ check and the error wording are those of the index (:mod:`ingest.pg_conn`).
 from __future__ import annotations
 
 import hashlib
-import threading
 from contextlib import contextmanager
 
 from ingest.pg_conn import (
     DatabaseUnavailable,
     PerUrl,
     Pool,
-    create_schema,
+    SchemaOnce,
     failure,
     redact,
 )
@@ -83,21 +82,16 @@ class HistoryDb(PerUrl):
         self.url = url
         self.location = f"the database at {redact(url)}"
         self._pool = Pool(url, POOL_SIZE, vectors=False)
-        self._ready = False
-        self._lock = threading.Lock()
+        self._tables = SchemaOnce(url, _LOCK, _SCHEMA, "qbank_history_schema", SCHEMA_VERSION, lambda found: (
+            f"the interview history in {self.location} is of schema {found}, this qbank uses "
+            f"{SCHEMA_VERSION}; upgrade qbank on every replica, or use another database"),
+            doing="creating the interview history's tables")
 
     def _schema(self) -> None:
-        with self._lock:
-            if self._ready:
-                return
-            try:
-                create_schema(self.url, _LOCK, _SCHEMA, "qbank_history_schema", SCHEMA_VERSION, lambda found: (
-                    f"the interview history in {self.location} is of schema {found}, this qbank uses "
-                    f"{SCHEMA_VERSION}; upgrade qbank on every replica, or use another database"),
-                    doing="creating the interview history's tables")
-            except DatabaseUnavailable as exc:
-                raise HistoryUnavailable(f"interview history: {exc}") from None
-            self._ready = True
+        try:
+            self._tables.ensure()
+        except DatabaseUnavailable as exc:
+            raise HistoryUnavailable(f"interview history: {exc}") from None
 
     @contextmanager
     def transaction(self, doing: str = "reading the interview history"):

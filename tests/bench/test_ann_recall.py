@@ -72,7 +72,7 @@ def test_search_on_the_approximate_index_matches_exact_search(corpus_home, searc
     from bench.latency import eval_queries
     from ingest.pipeline import ingest
     from ingest.settings import Settings
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     shutil.copytree(corpus_home / "cache", tmp_path / "cache")      # same vectors, no re-embedding
     settings = Settings.load(home=tmp_path, flat_index_max=100)

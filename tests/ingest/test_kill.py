@@ -49,7 +49,7 @@ def start_ingest(home: Path, folder: Path) -> subprocess.Popen:
 
 def check_index(home: Path, allowed: set[int]) -> int:
     """The live index loads with the model setting and ranks the right question first; returns its item count."""
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     settings = Settings.load(home=home)
     index = store.load(settings.index_root, "use-multilingual")
@@ -100,7 +100,7 @@ def test_kill_ingest_at_random_moments(tmp_path, corpus_home):
     done = start_ingest(home, folder)
     assert done.wait(timeout=600) == 0, done.stderr.read().decode(errors="replace")
     assert check_index(home, {new_total}) == new_total
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     hits = Searcher(Settings.load(home=home)).search("什么是感受野 （副本）", k=5).hits
     assert "copy_dl_basics_qa-9" in {h.item.id for h in hits}

@@ -62,7 +62,7 @@ def tables(url: str) -> dict[str, int]:
 def test_the_corpus_is_ingested_into_the_database_and_searched_there(pg_home, pg_url):
     from ingest.pipeline import ingest
     from rag.library import Library
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     settings = pg_settings(pg_home, pg_url)
     assert isinstance(open_store(settings), PgStore) and isinstance(open_store(Settings.load(home=pg_home)), FileStore)
@@ -83,7 +83,7 @@ def test_the_corpus_is_ingested_into_the_database_and_searched_there(pg_home, pg
 def test_hit_at_1_on_the_bundled_suite_is_that_of_the_embedded_store(pg_home, pg_url, corpus_settings):
     from ingest.pipeline import ingest
     from rag import evaluate as ev
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     ingest(pg_settings(pg_home, pg_url), progress=False)
     metrics = {}
@@ -101,7 +101,7 @@ def test_hit_at_1_on_the_bundled_suite_is_that_of_the_embedded_store(pg_home, pg
 
 def test_reingest_embeds_only_the_changed_file_and_keeps_two_versions(pg_home, pg_url, tmp_path):
     from ingest.pipeline import ingest
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     settings = pg_settings(pg_home, pg_url)
     ingest(settings, progress=False)
@@ -149,7 +149,7 @@ def _writing_backend(url: str) -> int | None:
 
 def test_a_killed_build_leaves_the_previous_version_live(pg_home, pg_url, tmp_path):
     from ingest.pipeline import ingest
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     settings = pg_settings(pg_home, pg_url)
     ingest(settings, progress=False)
@@ -183,7 +183,7 @@ def test_a_killed_build_leaves_the_previous_version_live(pg_home, pg_url, tmp_pa
 
 
 def test_a_dead_database_is_one_clear_error_naming_it_without_the_password(tmp_path):
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
     from tests.support import free_port
 
     port = free_port()
@@ -211,7 +211,7 @@ def test_a_replica_without_the_bank_file_opens_its_items_from_the_database(pg_ho
     """Citations open the item on every replica: its text is read from the database, not from the bank file."""
     from ingest.pipeline import ingest
     from rag.library import Library
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     bank = tmp_path / "only_here" / "search_filter_qa.md"
     bank.parent.mkdir()
@@ -233,7 +233,7 @@ def test_the_hnsw_index_is_over_halfvec_and_one_round_trip_gives_what_two_give(p
     """The index is built over the vectors at half precision, the table keeps float32: the top rows' scores and
     the candidates' inner products of the one-round-trip query are those of the two separate ones, exactly."""
     from ingest.pipeline import ingest
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     settings = pg_settings(pg_home, pg_url)
     ingest(settings, progress=False)

@@ -94,7 +94,7 @@ def test_the_setting_names_model_and_server_and_the_manifest_records_the_model()
 @pytest.mark.integration
 def test_ingest_and_search_through_the_server_then_a_killed_server_is_one_clear_error(tiny, tmp_path):
     from ingest.pipeline import ingest
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     port = free_port()
     server = start_e5(port)
@@ -137,7 +137,7 @@ def test_ingest_and_search_through_the_server_then_a_killed_server_is_one_clear_
 @pytest.mark.integration
 def test_a_model_swapped_behind_the_url_is_refused_and_another_model_re_embeds(tiny, tmp_path):
     from ingest.pipeline import ingest
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     port = free_port()
     server = start_e5(port)

@@ -58,6 +58,21 @@ def test_every_field_has_one_flat_name_and_the_tuned_defaults_are_read_from_one_
         assert getattr(search, name) == value == getattr(fusion.Params(), name)
 
 
+def test_every_tuned_number_is_read_by_its_module_and_none_is_left_in_code():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for section, module in (("fusion", "rag/fusion.py"), ("grading", "rag/interview/grade.py")):
+        source = (root / module).read_text(encoding="utf-8")
+        unread = [key for key in TUNED[section] if f'"{key}"' not in source]
+        assert not unread, f"{module} does not read {unread} of data/tuned.toml [{section}]"
+        literals = [node.targets[0] for node in ast.parse(source).body      # NAME = <float literal> at module level
+                    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+                    and isinstance(node.value.value, float)]
+        assert not literals, f"{module} keeps tuned numbers in code: {[ast.unparse(t) for t in literals]}"
+
+
 def test_qbank_config_set_writes_a_checked_table_and_keeps_the_users_comments(tmp_path):
     home = tmp_path / "home"
     home.mkdir()

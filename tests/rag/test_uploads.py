@@ -103,7 +103,7 @@ def upload_home(corpus_home, tmp_path):
 
 @pytest.mark.integration
 def test_ingest_uploads_indexes_good_files_and_names_the_bad_ones(upload_home):
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     settings = Settings.load(home=upload_home)
     report = ingest_uploads(settings, [

@@ -197,7 +197,7 @@ def test_a_question_repeated_12000_times_links_each_copy_to_a_few_not_all():
 
 def test_duplicates_still_merge_in_search_and_interviews(tiny, tmp_path):
     from ingest.pipeline import ingest
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     bank = tmp_path / "rep.md"
     hostile.repeated_question_md(bank, 30)

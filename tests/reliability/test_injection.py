@@ -54,7 +54,7 @@ def hostile_home(corpus_home, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def hostile(hostile_home):
     from ingest.settings import Settings
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     settings = Settings.load(home=hostile_home)
     searcher = Searcher(settings)

@@ -20,7 +20,7 @@ WORDS = ("梯度 损失 卷积 注意力 正则化 批量 归一化 学习率 �
 
 
 def _big_bank(path: Path, questions: int = 1200) -> Path:
-    """Enough distinct texts (> ingest.vectors.PARALLEL_MIN) for the embedding to run in worker processes."""
+    """Enough distinct texts (> ingest.embed_jobs.PARALLEL_MIN) for the embedding to run in worker processes."""
     rng = random.Random(16)
     lines = ["# 合成题库", ""]
     for k in range(1, questions + 1):
@@ -80,7 +80,7 @@ def test_a_worker_whose_parent_is_gone_exits_at_once(tmp_path):
     import sys
 
     armed = tmp_path / "armed"
-    code = ("import os, sys, time; from ingest.vectors import die_with_parent; die_with_parent(os.getppid()); "
+    code = ("import os, sys, time; from ingest.embed_jobs import die_with_parent; die_with_parent(os.getppid()); "
             "open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(60)")
     root = str(Path(__file__).resolve().parents[2])
     outer = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time; "

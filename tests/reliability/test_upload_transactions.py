@@ -45,7 +45,7 @@ def _uploaded(settings: Settings) -> list[str]:
 
 # -- 1 ---------------------------------------------------------------------------------------
 def test_1_a_refused_upload_keeps_the_earlier_bank_of_the_same_name(rel_home):
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
     from rag.uploads import ingest_uploads
 
     settings = Settings.load(home=rel_home)

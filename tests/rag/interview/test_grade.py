@@ -133,7 +133,7 @@ def test_english_feedback(grader):
 
 def test_a_reloaded_index_refreshes_the_vocabulary(grader, corpus_settings):
     from rag.interview.grade import Grader
-    from rag.retrieve import Searcher
+    from rag.searcher import Searcher
 
     g = Grader(corpus_settings, searcher=Searcher(corpus_settings))
     item = g.item("dl_basics_qa-9")

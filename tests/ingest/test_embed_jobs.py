@@ -1,11 +1,11 @@
-"""ingest/vectors.py: each distinct text is embedded once; cached files are reused; workers give the same vectors."""
+"""ingest/embed_jobs.py: each distinct text is embedded once; cached files are reused; workers give the same embed_jobs."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ingest import vectors
+from ingest import embed_jobs
 from ingest.embed import load_embedder
 
 
@@ -28,7 +28,7 @@ class Counting:
 def test_repeated_texts_are_embedded_once(embedder):
     counting = Counting(embedder)
     files = [["什么是过拟合？", "过拟合是模型记住了训练集。"], ["什么是过拟合？", "dropout 随机丢弃神经元。", "过拟合是模型记住了训练集。"]]
-    out, embedded = vectors.embed_distinct(counting, files, [None, None], batch_size=2)
+    out, embedded = embed_jobs.embed_distinct(counting, files, [None, None], batch_size=2)
     assert embedded == 3
     assert sorted(counting.seen) == sorted({t for f in files for t in f})
     assert [v.shape for v in out] == [(2, 512), (3, 512)]
@@ -39,7 +39,7 @@ def test_repeated_texts_are_embedded_once(embedder):
 def test_cached_files_are_reused_for_equal_texts(embedder):
     counting = Counting(embedder)
     cached = embedder.embed(["梯度消失", "学习率"])
-    out, embedded = vectors.embed_distinct(counting, [["梯度消失", "学习率"], ["学习率", "权重衰减"]], [cached, None])
+    out, embedded = embed_jobs.embed_distinct(counting, [["梯度消失", "学习率"], ["学习率", "权重衰减"]], [cached, None])
     assert embedded == 1 and counting.seen == ["权重衰减"]
     np.testing.assert_array_equal(out[1][0], cached[1])
     np.testing.assert_array_equal(out[0], cached)
@@ -47,35 +47,35 @@ def test_cached_files_are_reused_for_equal_texts(embedder):
 
 def test_progress_covers_every_text(embedder):
     steps = []
-    vectors.embed_distinct(embedder, [["a", "b", "a"], ["b"]], [None, None], batch_size=1, progress=steps.append)
+    embed_jobs.embed_distinct(embedder, [["a", "b", "a"], ["b"]], [None, None], batch_size=1, progress=steps.append)
     assert sum(steps) == 4
 
 
 def test_bad_arguments_name_the_problem(embedder):
     with pytest.raises(ValueError, match="2 cache entries for 1 files"):
-        vectors.embed_distinct(embedder, [["a"]], [None, None])
+        embed_jobs.embed_distinct(embedder, [["a"]], [None, None])
     with pytest.raises(ValueError, match="batch_size"):
-        vectors.embed_distinct(embedder, [["a"]], [None], batch_size=0)
+        embed_jobs.embed_distinct(embedder, [["a"]], [None], batch_size=0)
     with pytest.raises(ValueError, match="1 rows for 2 texts"):
-        vectors.embed_distinct(embedder, [["a", "b"]], [np.zeros((1, 512), np.float32)])
+        embed_jobs.embed_distinct(embedder, [["a", "b"]], [np.zeros((1, 512), np.float32)])
 
 
 @pytest.mark.integration
 def test_workers_give_the_same_vectors(embedder, monkeypatch):
-    monkeypatch.setattr(vectors, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(vectors, "CHUNK", 8)
+    monkeypatch.setattr(embed_jobs, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(embed_jobs, "CHUNK", 8)
     texts = [f"第 {k} 题：什么是 batch normalization，它解决了什么问题？" for k in range(30)]
     steps = []
-    out, embedded = vectors.embed_distinct(embedder, [texts], [None], workers=2, progress=steps.append)
+    out, embedded = embed_jobs.embed_distinct(embedder, [texts], [None], workers=2, progress=steps.append)
     assert embedded == 30 and sum(steps) == 30
     np.testing.assert_allclose(out[0], embedder.embed(texts), atol=1e-4)
 
 
 def test_a_cancelled_job_stops_and_raises(embedder):
     texts = [f"问题 {k}：什么是注意力机制？" for k in range(400)]
-    job = vectors.start_embedding(embedder, [texts], [None], batch_size=8)
+    job = embed_jobs.start_embedding(embedder, [texts], [None], batch_size=8)
     job.cancel()
-    with pytest.raises(vectors.Cancelled):
+    with pytest.raises(embed_jobs.Cancelled):
         job.result()
 
 
@@ -85,14 +85,14 @@ def test_cancel_stops_the_workers(embedder, monkeypatch):
 
     import psutil
 
-    monkeypatch.setattr(vectors, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(vectors, "CHUNK", 16)
+    monkeypatch.setattr(embed_jobs, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(embed_jobs, "CHUNK", 16)
     texts = [f"第 {k} 题：请解释梯度消失与梯度爆炸，以及残差连接为什么能缓解它们。" * 3 for k in range(2000)]
-    job = vectors.start_embedding(embedder, [texts], [None], workers=2)
+    job = embed_jobs.start_embedding(embedder, [texts], [None], workers=2)
     time.sleep(4)                               # the workers are started and busy
     t = time.perf_counter()
     job.cancel()
-    with pytest.raises(vectors.Cancelled):
+    with pytest.raises(embed_jobs.Cancelled):
         job.result()
     assert time.perf_counter() - t < 10
     deadline = time.time() + 10

@@ -8,7 +8,7 @@ import pytest
 
 from ingest.store import DenseKind
 from rag.dense import DenseSearch
-from rag.retrieve import Searcher
+from rag.searcher import Searcher
 from rag.validate import QueryError, check_query
 
 
