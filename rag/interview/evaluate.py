@@ -53,7 +53,8 @@ EN_PAIRS = (("good_en", "partial"), ("good_en", "wrong"), ("good_en", "offtopic"
 DEFAULT_DATA = DATA_DIR / "eval" / "grading.jsonl"
 SETS = {"old": DEFAULT_DATA, "tune": DATA_DIR / "eval" / "grading_tune.jsonl",
         "tune2": DATA_DIR / "eval" / "grading_tune2.jsonl", "heldout": DATA_DIR / "eval" / "grading_heldout.jsonl",
-        "heldout3": DATA_DIR / "eval" / "grading_heldout3.jsonl", "heldout5": DATA_DIR / "eval" / "grading_heldout5.jsonl"}
+        "heldout3": DATA_DIR / "eval" / "grading_heldout3.jsonl", "heldout5": DATA_DIR / "eval" / "grading_heldout5.jsonl",
+        "tune3": DATA_DIR / "eval" / "grading_tune3.jsonl", "heldout6": DATA_DIR / "eval" / "grading_heldout6.jsonl"}
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,7 @@ def format_comparison(results: dict[str, dict], data: Path | None = None) -> str
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rag.interview.evaluate", description=__doc__.split("\n\n")[0])
-    p.add_argument("--set", dest="set_", metavar="old|tune|tune2|heldout|heldout3|heldout5|PATH", default="old",
+    p.add_argument("--set", dest="set_", metavar="old|tune|tune2|tune3|heldout|heldout3|heldout5|heldout6|PATH", default="old",
                    help="labelled set: old (data/eval/grading.jsonl), tune / tune2 (grading_tune*.jsonl), heldout "
                         "(grading_heldout.jsonl, a tuning set since round 3), heldout3 (grading_heldout3.jsonl, "
                         "frozen: never tune on it) or a JSONL path")
