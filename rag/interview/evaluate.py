@@ -75,10 +75,19 @@ class Example:
 
 
 def item_id_of(ref: str) -> str:
-    """``"dl_basics_qa.txt#27"`` -> ``"dl_basics_qa-27"``."""
+    """``"dl_basics_qa.txt#27"`` -> ``"dl_basics_qa-27"``; ``"id:README-s1"`` -> ``"README-s1"``.
+
+    The ``id:`` form names any item as ``qbank list`` shows it, for banks whose questions are not numbered
+    (a set over ``../shared/banks`` graded with ``QBANK_HOME`` on an index that holds them).
+
+    >>> item_id_of("DecisionTree.md#3"), item_id_of("id:svm-s2")
+    ('DecisionTree-3', 'svm-s2')
+    """
+    if ref.startswith("id:") and ref[3:].strip():
+        return ref[3:].strip()
     file, _, number = ref.partition("#")
     if not number.strip().isdigit():
-        raise ValueError(f"ref {ref!r} is not 'file#number'")
+        raise ValueError(f"ref {ref!r} is neither 'file#number' nor 'id:<item id>'")
     return f"{Path(file).stem}-{int(number)}"
 
 

@@ -20,8 +20,10 @@ from rag.interview.evaluate import (
 def test_refs_map_to_item_ids():
     assert item_id_of("dl_basics_qa.txt#27") == "dl_basics_qa-27"
     assert item_id_of("llm_principles_qa.md#13") == "llm_principles_qa-13"
-    with pytest.raises(ValueError, match="file#number"):
-        item_id_of("dl_basics_qa.txt")
+    assert item_id_of("id:README-s1") == "README-s1"             # an unnumbered item, by its id
+    for bad in ("dl_basics_qa.txt", "id:", "dl_basics_qa.txt#x"):
+        with pytest.raises(ValueError, match="file#number"):
+            item_id_of(bad)
 
 
 def test_pairs_are_strict_and_wrong_vs_offtopic_is_not_ordered():
