@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingest.settings import TUNED
+from rag.results import SearchMode
 
 _T = TUNED["fusion"]      # every number below is measured: data/tuned.toml says on what
 KEYWORD_HALF = _T["keyword_half"]
@@ -164,7 +165,7 @@ def level(mode: str, conf: float, margin: float, params: Params, ev: Evidence | 
     every concept the query does), ``closest`` (the nearest questions, to check), or ``not_covered`` (the banks do not cover it)."""
     if conf < params.threshold(mode):
         return "not_covered"
-    if mode == "hybrid" and (conf < params.answer_threshold or margin < params.answer_margin
+    if mode == SearchMode.HYBRID and (conf < params.answer_threshold or margin < params.answer_margin
                              or (ev is not None and (ev.concepts_missing > 0 or support(ev, params) <= 0))):
         return "closest"
     return "answered"
@@ -179,10 +180,10 @@ def confidence(mode: str, fused: float, coverage: float, dense: float, unknown: 
     everywhere), and a dense match strong enough by itself (a paraphrase sharing no word
     with the bank). The keyword ablation has only the first, the dense ablation only its score.
     """
-    if mode == "dense":
+    if mode == SearchMode.DENSE:
         return float(dense)
     c = params.coverage_confidence
     lexical = (1.0 - c) * fused + c * coverage - params.unknown_penalty * unknown
-    if mode == "keyword":
+    if mode == SearchMode.KEYWORD:
         return float(lexical)
     return float(max(lexical, params.dense_confidence * dense))

@@ -17,9 +17,9 @@ import numpy as np
 
 from ingest.items import QAItem
 from rag import fusion
-from rag.results import Hit, Scores, SearchResult
+from rag.results import Hit, Scores, SearchMode, SearchResult
 
-MODES = ("hybrid", "keyword", "dense")
+MODES = tuple(m.value for m in SearchMode)
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,13 @@ def fuse_scores(raw: Scores, mode: str, p: fusion.Params) -> Fused:
     """The fused ranking score of every item in ``mode`` (``hybrid``, ``keyword`` or ``dense``)."""
     if mode not in MODES:
         raise ValueError(f"mode {mode!r} is not one of {MODES}.")
+    mode = SearchMode(mode)
     kw = fusion.keyword_score(raw.question, raw.answer, p.weight_question, p.keyword_half)
     dn = fusion.dense_score(raw.dense, p.dense_floor, p.dense_ceil)
     qcov = raw.coverage if raw.question_coverage is None else raw.question_coverage
-    if mode == "hybrid":
+    if mode is SearchMode.HYBRID:
         fused = fusion.fuse(kw, dn, raw.coverage, qcov, p.weight_dense, p.weight_coverage, p.weight_question_coverage)
-    elif mode == "keyword":
+    elif mode is SearchMode.KEYWORD:
         fused = fusion.fuse(kw, dn, raw.coverage, qcov, 0.0, p.keyword_coverage, p.keyword_question_coverage)
     else:
         fused = dn
@@ -67,7 +68,7 @@ def top_hits(items: Sequence[QAItem], raw: Scores, f: Fused, mode: str, k: int,
     seen: set[str] = set()
     for j in order[:depth]:
         item = items[int(j)]
-        if item.id in seen or not np.isfinite(fused[j]) or (mode == "keyword" and f.keyword[j] <= 0):
+        if item.id in seen or not np.isfinite(fused[j]) or (mode == SearchMode.KEYWORD and f.keyword[j] <= 0):
             continue
         seen.update((item.id, *item.duplicates))
         hits.append(Hit(item, float(fused[j]), float(f.keyword[j]), float(f.dense[j]), item.duplicates,

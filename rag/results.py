@@ -3,11 +3,20 @@ the :class:`SearchResult` with its confidence level."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 import numpy as np
 
 from ingest.items import QAItem
+
+
+class SearchMode(enum.StrEnum):
+    """How items are ranked: the fused score, or one side alone (the ablations ``qbank eval`` reports)."""
+
+    HYBRID = "hybrid"
+    KEYWORD = "keyword"
+    DENSE = "dense"
 
 
 @dataclass(frozen=True)

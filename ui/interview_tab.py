@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from rag.interview.session import MODES as SESSION_MODES
 from ui import render
 from ui.i18n import t
 from ui.interview_view import (  # noqa: F401
@@ -26,7 +27,7 @@ from ui.interview_view import (  # noqa: F401
     topic_plot,
 )
 
-ORDERS = ("random", "due", "weakest")
+ORDERS = SESSION_MODES     # rag.interview.session.SessionMode, in the order the radio shows them
 
 
 @dataclass

@@ -23,6 +23,7 @@ new ones, then the rest) or ``weakest`` (lowest FSRS retrievability now first, t
 
 from __future__ import annotations
 
+import enum
 import random
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -30,7 +31,15 @@ from dataclasses import asdict, dataclass, field
 from ingest.items import QAItem
 from rag.interview.report import QuestionResult, SessionReport
 
-MODES = ("random", "due", "weakest")
+class SessionMode(enum.StrEnum):
+    """Which questions a practice session asks first."""
+
+    RANDOM = "random"       # any order
+    DUE = "due"             # due for review first (FSRS), least likely recalled first
+    WEAKEST = "weakest"     # the profile's weakest topics first
+
+
+MODES = tuple(m.value for m in SessionMode)
 
 
 @dataclass(frozen=True)
@@ -91,14 +100,14 @@ def select_items(items: list[QAItem], config: SessionConfig, cards: dict | None 
     order = list(pool)
     rng.shuffle(order)
     cards = cards or {}
-    if config.mode == "due":
+    if config.mode == SessionMode.DUE:
         def key(it):
             c = cards.get(it.id)
             if c is not None and c.due is not None and today is not None and c.due <= today:
                 return (0, c.retrievability if c.retrievability is not None else 0, c.last_score or 0)
             return (1, 0, 0) if c is None else (2, c.due.toordinal() if c.due else 0, 0)
         order.sort(key=key)
-    elif config.mode == "weakest":
+    elif config.mode == SessionMode.WEAKEST:
         # FSRS: the lowest predicted recall now first (rag.interview.store fills Card.retrievability)
         order.sort(key=lambda it: (0, cards[it.id].retrievability or 0, cards[it.id].last_score or 0)
                    if it.id in cards else (1, 0, 0))
