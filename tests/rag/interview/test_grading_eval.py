@@ -71,3 +71,16 @@ def test_grader_orders_the_labelled_set(grader):
     assert m["accuracy"] >= 0.93, m["per_pair"]
     assert m["mean_score"]["good"] > m["mean_score"]["partial"] > m["mean_score"]["wrong"] > m["mean_score"]["offtopic"]
     assert m["per_pair"]["good>offtopic"] == 1.0 and m["mean_score"]["offtopic"] < 5
+
+
+def test_the_frozen_grading_sets_are_the_files_whose_hashes_are_recorded():
+    import hashlib
+
+    from rag.interview.evaluate import SETS
+
+    readme = (SETS["heldout6"].parent / "README.md").read_text(encoding="utf-8")
+    for name in ("heldout6",):       # frozen this round: editing the file after the blind run fails here
+        path = SETS[name]
+        assert f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}" in readme
+    examples = load_examples(SETS["heldout6"])
+    assert len(examples) == 115 and len({ex.ref for ex in examples}) == 23
