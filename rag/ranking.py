@@ -34,9 +34,10 @@ class Fused:
 
 def fuse_scores(raw: Scores, mode: str, p: fusion.Params) -> Fused:
     """The fused ranking score of every item in ``mode`` (``hybrid``, ``keyword`` or ``dense``)."""
-    if mode not in MODES:
-        raise ValueError(f"mode {mode!r} is not one of {MODES}.")
-    mode = SearchMode(mode)
+    try:
+        mode = SearchMode(mode)
+    except ValueError:
+        raise ValueError(f"mode {mode!r} is not one of {MODES}.") from None
     kw = fusion.keyword_score(raw.question, raw.answer, p.weight_question, p.keyword_half)
     dn = fusion.dense_score(raw.dense, p.dense_floor, p.dense_ceil)
     qcov = raw.coverage if raw.question_coverage is None else raw.question_coverage

