@@ -43,10 +43,16 @@ _PAREN = re.compile(r"\s*[（(][^（()）]*[)）]")
 _SENT_END = re.compile(r"(?<=[。！？；!?;])")
 _CLAUSE_END = re.compile(r"(?<=[，,])")
 _MD = re.compile(r"\*\*|__|`|!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_ESCAPE = re.compile(r"\\([\[\]_*#`|<>])")        # markdown escapes: "\[CLS]" is "[CLS]", "batch\_size" "batch_size"
 _INLINE_MATH = re.compile(r"\$[^$\n]{0,200}\$")
 _EXAMPLE = re.compile(r"^(例如|比如|譬如|举个例子|举例来说|假设|假如|如果我们|以.{1,12}为例|e\.g\.)")
 _SUMMARY = re.compile(r"^(这些|以上|上述|通过以上|总之|综上|总的来说|总而言之)")
 _INTRO_END = re.compile(r"(如下|为|是|包括|有|以下.{0,6}|步骤|方法|公式)\s*[:：]?$|[:：]$")
+# a question is not a point ("为什么要做多头注意力机制呢？"), nor a sentence about the text itself
+_ASKS = re.compile(r"[？?]\s*$")
+_META = re.compile(r"^(下面|接下来|下文|上文|本节|本文|后文|后面|前面)(将|来|会|我们|就|再)?.{0,8}(介绍|讲解|讲讲|讨论|说明|展开)|^(下面|以下)是.{0,12}$")
+_FIGURE_REF = re.compile(r"[，,]?\s*(如|见|参见|参考)\s*(图|表)\s*[\d.\-]*\s*(所示)?(?=[。，,；;]|$)")
 _CODE_INTRO = re.compile(r"(使用|用|基于).{0,30}(实现|代码|示例)|代码|import |\w+\(.*\)")
 GENERIC_LABELS = {
     "优点", "缺点", "优势", "劣势", "不足", "局限", "局限性", "作用", "用途", "目的", "目标", "定义", "原理", "特点",
@@ -72,6 +78,7 @@ def _math(m: re.Match) -> str:
 def clean(text: str) -> str:
     """Strip markdown emphasis, links, inline formulas and the spaces/punctuation they leave behind."""
     text = _MD.sub(lambda m: m.group(1) or "", text)
+    text = _URL.sub("", _ESCAPE.sub(r"\1", text))
     text = _INLINE_MATH.sub(_math, text)
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\s*([，,、；;])(\s*[，,、；;])+", r"\1", text)   # "矩阵 ，矩阵 ，" -> "矩阵，矩阵，"
@@ -149,9 +156,68 @@ def _with_group(text: str, label: str, rest: str, group: str) -> str:
     return text
 
 
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")       # zero-width spaces and marks some banks are full of
+_QUOTE = re.compile(r"^\s*(?:>\s?)+")
+_TABLE_RULE = re.compile(r"^\s*:?-{2,}:?\s*$")
+_CELL_BREAK = re.compile(r"<br\s*/?>", re.I)
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def _table_lines(rows: list[str]) -> list[str]:
+    """A markdown table as outline lines: each cell a bullet under its row's label.
+
+    ``| 结构 | 零填充时输出维度不变 | 通常特征维度会降低 |`` under the header ``| | 卷积层 | 池化层 |`` gives
+    ``- 卷积层的结构：零填充时输出维度不变`` and ``- 池化层的结构：通常特征维度会降低``; a table with one
+    value column gives its row label as a group line and the cell's ``<br>`` parts as bullets under it.
+    """
+    table = [_cells(r) for r in rows]
+    header: list[str] = []
+    if len(table) > 1 and table[1] and all(_TABLE_RULE.match(c) for c in table[1] if c):
+        header, table = table[0], table[2:]
+    out: list[str] = []
+    for row in table:
+        if all(_TABLE_RULE.match(c) or not c for c in row):
+            continue
+        label, values = (row[0], row[1:]) if len(row) > 1 else ("", row)
+        label = clean(label)
+        for j, cell in enumerate(values, 1):
+            parts = [p.strip() for p in _CELL_BREAK.split(cell) if clean(p)]
+            if not parts:
+                continue
+            column = clean(header[j]) if j < len(header) and len(values) > 1 else ""
+            group = f"{column}的{label}" if column and label else column or label
+            if group and len(parts) == 1:
+                out.append(f"- {group}：{parts[0]}")
+            else:
+                out += ([f"{group}：", *(p if _BULLET.match(p) else f"- {p}" for p in parts)] if group
+                        else [f"- {p}" for p in parts])
+    return out
+
+
+def _outline(answer: str) -> list[tuple[str, bool]]:
+    """The answer's lines, each with whether it is code: invisible marks removed, quote markers (``>``)
+    dropped (a quoted note is text), tables turned into outline lines (:func:`_table_lines`)."""
+    lines = _INVISIBLE.sub("", answer).split("\n")
+    out: list[tuple[str, bool]] = []
+    table: list[str] = []
+    for line, code in zip(lines, fence_mask(lines)):
+        if not code:
+            line = _QUOTE.sub("", line)
+            if line.lstrip().startswith("|"):
+                table.append(line)
+                continue
+        if table:
+            out += [(t, False) for t in _table_lines(table)]
+            table = []
+        out.append((line, code))
+    out += [(t, False) for t in _table_lines(table)]
+    return out
+
+
 def _candidates(answer: str) -> list[_Cand]:
-    lines = answer.split("\n")
-    fenced = fence_mask(lines)
     out: list[_Cand] = []
     groups: dict[int, str] = {}          # outline depth -> the label heading that depth
     example_section = False
@@ -159,23 +225,36 @@ def _candidates(answer: str) -> list[_Cand]:
     in_formula = False
 
     def add(text: str, weight: float, optional: bool = False) -> None:
-        out.append(_Cand(text, len(out), weight, optional))
+        text = _FIGURE_REF.sub("", text).strip(" ，,")
+        if len(text) >= 4 and not _ASKS.search(text) and not _META.match(text):
+            out.append(_Cand(text, len(out), weight, optional))
 
-    for line, code in zip(lines, fenced):
+    # a list item short enough to look like a label ("1. 数据增强") is the group of what follows it; when
+    # nothing follows before the next item of its level, it was a point of its own (a list of short items)
+    pending: list[tuple[str, int, int, str]] = []      # (text, depth, len(out) when seen, its parent group)
+
+    def flush(depth: int | None = None) -> None:
+        while pending and (depth is None or pending[-1][1] >= depth):
+            text, _, seen, parent = pending.pop()
+            if len(out) == seen:
+                add(_with_group(text, "", text, parent), 0.9 + min(len(text), 60) / 120)
+
+    for line, code in _outline(answer):
         raw = line.rstrip()
         if code or not raw.strip():
             continue
         stripped = raw.strip()
+        if in_formula:                     # inside a display formula: up to the line that closes it
+            in_formula = not stripped.endswith("$$")
+            continue
         if stripped.startswith("$$"):
             in_formula = not (stripped.endswith("$$") and len(stripped) > 2)
             continue
-        if in_formula:
-            in_formula = not stripped.endswith("$$")
-            continue
-        if stripped.startswith(("|", ">", "![", "<")) or re.fullmatch(r"[-=*_ ]{3,}", stripped):
+        if stripped.startswith(("![", "<")) or re.fullmatch(r"[-=*_ ]{3,}", stripped):
             continue
         heading = LOOSE_HEADING.match(raw)
         if heading:
+            flush()
             title = clean(heading.group("text")).rstrip("：:")
             example_section = bool(_CODE_SECTION.search(title))
             groups = {} if example_section else {0: title}
@@ -209,6 +288,10 @@ def _candidates(answer: str) -> list[_Cand]:
         if is_label_line:
             head = re.sub(r"\s*的(概念|定义|介绍|解释)$", "", (label or body).rstrip("：:"))
             groups = {d: g for d, g in groups.items() if d < depth}
+            if bullet:
+                flush(depth)
+                parent = groups[max(groups)] if groups and max(groups) > 0 else ""
+                pending.append((head, depth, len(out), parent))
             groups[max(depth, 1)] = head
             if len(head) >= 10 and _SENTENCE_LIKE.search(head) and not _INTRO_END.search(head):
                 add(head, 0.8)      # "首先注意FLOPs和FLOPS是有区别的：" says something itself
@@ -219,6 +302,7 @@ def _candidates(answer: str) -> list[_Cand]:
         label_group = groups[max(groups)] if groups and max(groups) > 0 else ""   # not a section heading
         optional = example_section or math_damaged
         if bullet:
+            flush(depth)
             text = _with_group(body, label, rest, label_group)
             weight = 1.0 + (0.3 if label and kind <= 1 else 0.0) - (0.15 if indent > 0 or kind == 3 and groups else 0.0)
             add(text, weight + min(len(body), 60) / 120, optional or bool(_EXAMPLE.match(body)))
@@ -235,6 +319,7 @@ def _candidates(answer: str) -> list[_Cand]:
             if k == 0 and group and _ANAPHOR.match(sent):
                 sent = f"{group}：{sent}"
             add(sent, weight, optional or bool(_EXAMPLE.match(sent) or _SUMMARY.match(sent)))
+    flush()
     return out
 
 
@@ -257,7 +342,8 @@ def _clauses(text: str) -> list[str]:
     return parts
 
 
-_SUBJECT = re.compile(r"^(?P<subject>[^，,。：:]{1,24}?)\s*(?:是|通过|指|能够|可以|用于|，|,)")
+_SUBJECT = re.compile(r"^(?!从|由|在|对|当|因为|所以|如果|通过|根据|我们|这|那|其|但|而)"
+                      r"(?P<subject>[^，,。：:]{1,24}?)\s*(?:是|通过|指|能够|可以|用于|，|,)")
 
 
 _ACRONYM = re.compile(r"(?<![A-Za-z\\])[A-Z][A-Z0-9\-]{1,10}(?![a-z])|(?<![A-Za-z\\])[A-Za-z]+[0-9][A-Za-z0-9]*")

@@ -87,7 +87,9 @@ _LEXICALIZED = re.compile(
     r"不同|不断|不仅|不只|不少|不错|不久|不过|不管|不论|不如|不平衡|不均衡|不确定|不变性|差不多|不得不|"
     r"是不是|有没有|能不能|会不会|要不要|可不可以|好不好|对不对|"
     r"无论|非常|非线性|非结构化|非零|未知|未来|未见|无关紧要|毫不|并不是说|不可察觉|不易察觉|"
-    r"不像|不同于|几乎不|几乎没有?|(?:无|未|非)(?:监督|标注|标签|标记)")
+    r"不像|不同于|几乎不|几乎没有?|(?:无|未|非)(?:监督|标注|标签|标记)|"
+    # hedges deny nothing: "不一定独立" does not say "不独立"
+    r"不一定|并不一定|未必|不见得|不总是|不完全|不全是|不全|不尽")
 _EN_NEG = re.compile(r"\b(?:not|no|never|without|nothing|none|cannot|neither|nor)\b|n't\b", re.I)
 # verbs that deny their object: "避免了梯度消失" is "梯度不会消失"
 _PREVENT = ("避免", "防止", "预防", "防", "缓解", "解决", "克服", "抑制", "减轻", "消除", "限制", "prevent", "prevents",
@@ -126,7 +128,9 @@ def _words(text: str) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------- sides of a pair
 # forms that contain a side's word but name neither side
-_NEUTRAL = ("预训练", "训练集", "测试集", "pretrain", "pretrained", "pre-trained")
+_NEUTRAL = ("预训练", "训练集", "测试集", "pretrain", "pretrained", "pre-trained",
+            # method names that hold a direction word but say no direction: "牛顿法比梯度下降收敛快"
+            "梯度下降", "梯度上升", "坐标下降", "gradient descent", "gradient ascent")
 
 
 @lru_cache(maxsize=1)
@@ -271,7 +275,8 @@ def _denied_phrases(clause: str) -> list[str] | None:
         rest = _EXISTENCE.sub("", _LEADING_AUX.sub("", rest.strip()))
         if len(re.sub(r"\W", "", rest)) <= 1 or _UNRELATED.match(rest):
             start = max(0, _last_break(text, m.start()))
-            rest = text[start:m.start()]
+            # "要求不高" denies 要求高, "通道数不变" 通道数变: the subject with the predicate, not the subject alone
+            rest = text[start:m.start()] + ("" if _UNRELATED.match(rest) else rest)
         out.append(re.sub(r"[了的着过吗呢啊]+$", "", rest.strip("　 ")))
     for m in _EN_NEG.finditer(clause):
         tail = [w for w in re.findall(r"[a-z][a-z0-9\-]*", clause[m.end():].lower()) if w not in _EN_STOP][:3]

@@ -142,3 +142,88 @@ def test_intro_sentences_are_not_points():
     points = key_points("BERT是一种预训练语言模型。在文本分类任务中，可以使用以下步骤来使用BERT：\n\n"
                         "1. **预训练**： 在大规模语料上预训练。\n2. **微调**： 添加分类层后微调。")
     assert not any("以下" in p for p in points) and len(points) == 3
+
+
+# Layouts of real public banks (our own wording): display formulas on lines of their own, tables, quoted notes,
+# zero-width spaces before list numbers, rhetorical questions and sentences about the text itself.
+FORMULA_BLOCKS = """熵衡量一个节点里样本类别的混乱程度。
+$$
+H = -\\sum_k p_k \\log p_k
+$$
+
+其中叶子越多模型越复杂，所以要加一项惩罚。
+
+$$
+C = H + \\alpha |T|
+$$
+
+参数越大，剪枝后的树越小。"""
+
+
+def test_text_after_a_closed_display_formula_is_kept():
+    points = key_points(FORMULA_BLOCKS)
+    assert any("惩罚" in p for p in points), points
+    assert any("剪枝后的树越小" in p for p in points), points
+    assert not any("\\sum" in p or "\\alpha" in p for p in points)
+
+
+TABLE = """两种层做的事不一样，对比见表3.2所示。
+
+|            | 全连接层 | 卷积层 |
+| :--------: | :------: | :----: |
+| **连接方式** | 每个输出连到全部输入 | 每个输出只看一小块邻域 |
+| **参数量** | 随输入尺寸平方增长 | 只和核大小、核个数有关 |
+"""
+
+
+def test_table_cells_become_points_under_their_row_and_column():
+    points = key_points(TABLE)
+    assert "全连接层的连接方式：每个输出连到全部输入" in points
+    assert "卷积层的参数量：只和核大小、核个数有关" in points
+    assert not any("表3.2" in p or p.startswith("|") for p in points), points
+
+
+ONE_COLUMN_TABLE = """| 方面 | 说明 |
+| ---- | ---- |
+| 共同点 | 1、都靠反向传播训练<br />2、都由多层神经元堆叠而成 |
+| 不同点 | 1、一个在空间上共享卷积核<br />2、另一个在时间步之间共享权重 |
+"""
+
+
+def test_a_one_column_table_gives_each_break_separated_part_with_its_row_label():
+    points = key_points(ONE_COLUMN_TABLE)
+    assert "共同点：都靠反向传播训练" in points, points
+    assert "不同点：另一个在时间步之间共享权重" in points, points
+
+
+QUOTED_AND_INVISIBLE = """\u200b\t梯度消失的办法主要有下面几类。
+
+\u200b\t1、换激活函数，比如用ReLU，正半轴导数恒为一
+
+\u200b\t2、加归一化层，让每层输入分布稳定下来
+
+> 注：残差连接让梯度可以绕过中间层直接往回传。
+
+为什么残差能缓解这个问题呢？
+
+下面将介绍门控结构的细节。"""
+
+
+def test_zero_width_marks_quotes_questions_and_remarks_about_the_text():
+    points = key_points(QUOTED_AND_INVISIBLE)
+    assert any(p.startswith("换激活函数") for p in points), points      # the "1、" under a zero-width space is a bullet
+    assert any("残差连接让梯度" in p for p in points), points          # a quoted note is text
+    assert not any("\u200b" in p for p in points)
+    assert not any(p.endswith(("？", "?")) for p in points), points     # a question is not a point
+    assert not any(p.startswith("下面将介绍") for p in points), points
+
+
+def test_a_clause_split_never_takes_a_prepositional_phrase_for_the_subject():
+    points = key_points("从上面的推导可以看出，每一步都让误差平方和不增，而取值组合只有有限多种，所以迭代一定会停下来")
+    assert not any(p.startswith("从上面的推导") and "：" in p for p in points), points
+
+
+def test_links_and_markdown_escapes_are_not_point_text():
+    points = key_points("句首的 \\[CLS\\] 位置汇总整句信息，常拿来做分类。batch\\_size 太小时统计量不稳。参考链接： https://example.com/a/b")
+    assert any("[CLS]" in p for p in points) and any("batch_size" in p for p in points), points
+    assert not any("http" in p or "\\[" in p for p in points), points

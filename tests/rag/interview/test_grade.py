@@ -47,7 +47,7 @@ OFFTOPIC = "我说说 Redis 吧，它是内存数据库，常用来做缓存，�
 # the off-topic answer does), and their
 # wrong answers' false claims are not the swapped-term kind the grader can see: good > partial and
 # good > wrong hold, partial > wrong does not (see README, "Grading evaluation")
-KNOWN_PARTIAL_BELOW_WRONG = {"dl_basics_qa-9", "dl_basics_qa-31", "llm_industry_apps_qa-5"}
+KNOWN_PARTIAL_BELOW_WRONG = {"dl_basics_qa-9", "llm_industry_apps_qa-5"}
 
 
 @pytest.mark.parametrize("item_id,good,partial,wrong", CASES, ids=[c[0] for c in CASES])

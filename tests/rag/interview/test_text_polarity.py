@@ -98,3 +98,21 @@ def test_siblings_and_claiming_labels():
     assert polarity.sibling_flip(ref, "量化就是移除权重较小的连接", sib) == "模型剪枝→量化"
     assert polarity.contradiction(ref, "量化就是移除权重较小的连接", "", sib) == "混淆：模型剪枝→量化"
     assert polarity.claims_something("减少标注成本") and not polarity.claims_something("模型剪枝")
+
+
+def test_a_negator_ending_its_clause_denies_the_subject_with_its_predicate():
+    # "维度不变" denies 维度变, not 维度: a clause that names the dimension in another claim is no denial of it
+    assert polarity.negation_scope("输出的维度不变") == ["输出的维度变"]
+    assert polarity.judge("池化后维度不变", "维度不会增加") == ("agrees", None)
+    assert polarity.judge("训练时要求不高", "训练时要求很高")[0] == "contradicts"
+
+
+def test_a_hedge_is_no_denial():
+    # "未必收敛" claims less than the point, not its opposite
+    assert not polarity.negated("未必收敛到全局最优")
+    assert polarity.judge("凸问题上梯度法收敛到全局最优", "非凸的时候不一定收敛到全局最优") != ("contradicts", "否定")
+
+
+def test_a_method_name_with_a_direction_word_says_no_direction():
+    assert "方向" not in polarity.sides("用梯度下降训练")
+    assert polarity.judge("二阶方法比一阶方法收敛更快", "所以牛顿法通常比梯度下降收敛得快") == ("agrees", None)
