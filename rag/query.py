@@ -112,6 +112,31 @@ def lone_modifier(word: str) -> bool:
     return _word_classes().get(word) in _NOUN_TAGS
 
 
+RARE_ZIPF = 3.0     # an English word rarer than this in general English (wordfreq's Zipf scale) is a term
+
+
+@functools.cache
+def _zipf():
+    """wordfreq's English word frequencies (bundled with the package, no download), or None without it."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:         # an install without wordfreq: no rare-word terms, the other tests still hold
+        return None
+    return functools.partial(zipf_frequency, lang="en")
+
+
+def rare_word(word: str) -> bool:
+    """A word of general English rare enough to be a term of a field (``conformal``, ``hypernetwork``,
+    ``counterfactual``; not ``server``, ``behave``, ``differently``).
+
+    Example:
+        >>> rare_word("hypernetwork"), rare_word("differently")
+        (True, False)
+    """
+    zipf = _zipf()
+    return zipf is not None and zipf(word.lower()) < RARE_ZIPF
+
+
 _LATIN_WORD = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 # English proper nouns: a capitalised word inside a sentence ("the Gumbel-softmax trick", "Spanish or French"), the
 # way English marks a name; the first word of a sentence does not count. English grammar, not any bank's words.
@@ -254,6 +279,14 @@ class QueryAnalyzer:
             if (lb in TERM_HEADS_EN and la not in TERM_HEADS_EN and la not in STOPWORDS and la not in QUERY_STOPWORDS
                     and f"{a} {b}".lower() in " ".join(raw.lower().split())):
                 out.append(("en", a, b, a))
+        if not has_cjk:
+            # an English question: its rare words are terms of their own ("conformal prediction", "hypernetwork")
+            paired = {w.lower() for t in out for w in t[1:3]}
+            for w in dict.fromkeys(latin):
+                low = w.lower()
+                if (w.islower() and len(low) >= 4 and low not in paired and low not in STOPWORDS   # CNNs, Gaussian: names
+                        and low not in QUERY_STOPWORDS and rare_word(low)):
+                    out.append(("latin", w, "", w))
         if has_cjk:
             for w in latin:
                 low = w.lower()

@@ -257,6 +257,23 @@ def test_a_question_about_a_plain_word_term_no_bank_uses_is_not_covered(searcher
     assert before.level != "not_covered"     # every word of it is common in the banks: it came near without the test
 
 
+# -- issue 13, fifth session: the rare words of an English question are its terms -------------------------------
+def test_rare_english_words_are_terms_and_everyday_ones_are_not(searcher):
+    qa = searcher.query_analyzer
+    assert any(t[0] == "latin" and t[1] == "hypernetwork" for t in qa.subject_terms("What is a hypernetwork used for?"))
+    assert not [t for t in qa.subject_terms("Why would two servers behave differently after the check?")
+                if t[0] == "latin"]
+    assert searcher.scores("What is a hypernetwork, and what does it output?").terms_unknown == 1.0
+    assert searcher.scores("Why does dropout help against overfitting?").terms_unknown == 0.0   # rare, but known
+
+
+@pytest.mark.parametrize("question", ["How does a hypernetwork generate the weights of another network?",
+                                      "How can a counterfactual explanation justify a loan decision?"])
+def test_an_english_question_about_a_method_no_bank_names_is_not_covered(searcher, question):
+    res = searcher.search(question)
+    assert res.level == "not_covered" and res.abstained, (res.confidence, res.hits[0].item.question)
+
+
 @pytest.mark.parametrize("question, item", [("卷积网络的感受野受哪些因素影响", "dl_basics_qa-9"),
                                             ("批量归一化有什么作用", "dl_basics_qa-31")])
 def test_covered_questions_naming_known_terms_still_answer(searcher, question, item):
