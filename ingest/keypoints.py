@@ -3,13 +3,16 @@
 Derived once at ingest and stored with the item, so grading is fast and repeatable.
 The answer is read as a small outline:
 
-* code fences, tables, display formulas (``$$…$$``), images and quotes are skipped;
+* code fences, display formulas (``$$…$$``), images, links and zero-width marks are skipped; a quoted
+  note (``> …``) is text, and a table is read as an outline, each cell under its row label and column
+  header (``卷积层的结构：…``);
 * boilerplate labels (``**答案：**``, ``**解析：**``, ``**源代码实例：**``…) are dropped,
   the text after them kept; ``#### 举例：`` / code-intro lines are skipped;
 * a line that is only a label (``**模型剪枝：**``, ``2. 训练阶段执行过程``, ``concat 操作``)
   becomes the *group* of the bullets under it, so a generic sub-bullet such as
   ``- **缺点**：可能影响模型性能`` becomes ``模型剪枝的缺点：可能影响模型性能``;
-* bullets become points; prose is split into sentences; examples (``例如…``) rank low.
+* bullets become points (a short item with nothing under it too); prose is split into sentences;
+  examples (``例如…``) rank low; questions and remarks about the text itself (``下面将介绍…``) are no points.
 
 When there are more than 8 candidates the most informative are kept (the opening
 definition, top-level bullets, longer statements), in their original order; near
