@@ -122,6 +122,13 @@ class Analyzer:
 
         return f"jieba-{jieba.__version__}+glossary-{self.glossary.digest()}"
 
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` is in the segmenter's dictionary (jieba's own, the user dictionary, the glossary):
+        ``机器``, ``教师`` are; a piece jieba's HMM cut out of a phrase (``上预`` of ``海量语料上预训过``) is not."""
+        if not self._ready:
+            self._init()
+        return self._jieba.FREQ.get(fold(word), 0) > 0
+
     def tokens(self, text: str) -> list[str]:
         if not self._ready:
             self._init()

@@ -18,7 +18,7 @@ import numpy as np
 from ingest.items import QAItem
 from ingest.keyword import STOPWORDS, KeywordIndex
 from ingest.text.normalize import fold
-from rag.query import QueryAnalyzer
+from rag.query import TERM_HEADS_ZH, QueryAnalyzer
 
 _SPACING = re.compile(r"[\s_\-]+")
 
@@ -88,6 +88,31 @@ class NameCheck:
 _PHRASE_CANDIDATES = 64     # items checked word for word for a phrase (its tokens' postings intersected first)
 
 
+def _holding(keyword: KeywordIndex, analyzer, text: str, n: int) -> np.ndarray:
+    """Positions of the items that hold every token of ``text`` (from the keyword index's postings)."""
+    tokens = [t for t in dict.fromkeys(analyzer.tokens(text)) if t]
+    if not tokens:
+        return np.zeros(0, dtype=np.int64)
+    postings = [keyword.postings(t) for t in tokens]
+    if any(not len(q) and not len(a) for q, a in postings):
+        return np.zeros(0, dtype=np.int64)
+    postings.sort(key=lambda qa: len(qa[0]) + len(qa[1]))    # the rarest token first
+    has = np.zeros(n, dtype=bool)   # masks, not np.union1d: sorting 100k postings costs ~10 ms a token
+    has[postings[0][0]] = True
+    has[postings[0][1]] = True
+    mask = np.zeros(n, dtype=bool)
+    for q, a in postings[1:]:
+        mask[:] = False
+        mask[q] = True
+        mask[a] = True
+        has &= mask
+    return np.flatnonzero(has)[:_PHRASE_CANDIDATES]
+
+
+def _item_text(it: QAItem) -> str:
+    return _SPACING.sub("", fold(f"{it.question}\n{it.detail}\n{it.answer}"))
+
+
 def phrase_in_corpus(keyword: KeywordIndex, items, analyzer, phrase: str) -> bool:
     """Whether some item's text contains ``phrase`` word for word (case, width and spaces aside).
 
@@ -95,9 +120,23 @@ def phrase_in_corpus(keyword: KeywordIndex, items, analyzer, phrase: str) -> boo
     at most ``_PHRASE_CANDIDATES`` of them are read: no scan of the corpus, at 100k items either.
     """
     target = _SPACING.sub("", fold(phrase))
-    tokens = [t for t in dict.fromkeys(analyzer.tokens(phrase)) if t]
-    if not target or not tokens:
+    if not target:
         return False
+    return any(target in _item_text(items[int(j)]) for j in _holding(keyword, analyzer, phrase, len(items)))
+
+
+PAIR_WINDOW = 8     # characters between the two words of a pair that still say one thing ("维度进行拼接", "拼接的维度")
+
+
+def pair_in_corpus(keyword: KeywordIndex, items, analyzer, a: str, b: str, window: int = PAIR_WINDOW) -> bool:
+    """Whether some item names ``a`` and ``b`` together: in either order, at most ``window`` characters apart
+    inside one sentence (``多任务`` + ``训练`` in "训练多个任务"… no; in "多任务的训练" yes)."""
+    fa, fb = _SPACING.sub("", fold(a)), _SPACING.sub("", fold(b))
+    if not fa or not fb:
+        return False
+    gap = f"[^。！？!?；;\n]{{0,{window}}}"
+    pattern = re.compile(f"{re.escape(fa)}{gap}{re.escape(fb)}|{re.escape(fb)}{gap}{re.escape(fa)}")
+    return any(pattern.search(_item_text(items[int(j)])) for j in _holding(keyword, analyzer, f"{a} {b}", len(items)))
     n = len(items)
     postings = [keyword.postings(t) for t in tokens]
     if any(not len(q) and not len(a) for q, a in postings):
@@ -148,9 +187,19 @@ def unknown_terms(keyword: KeywordIndex, items, query_analyzer, terms) -> float:
             phrase = f"{mod} {head}".lower()
             unknown += not (concept_known(phrase) or phrase in lexicon
                             or all(word_known(p) for p in mod.split("-") if p and p.lower() not in STOPWORDS))
+        elif kind == "zhv":
+            # a noun and a verb: known when some item says them together, in either order ("拼接的维度")
+            # ... under any of the noun's written names (图片 -> 图像: the query lexicon)
+            nouns = dict.fromkeys((mod, *lexicon.get(mod.lower(), ()), canon.get(mod.lower(), mod)))
+            unknown += not (concept_known(f"{mod}{head}".lower())
+                            or any(pair_in_corpus(keyword, items, analyzer, n, head) for n in nouns))
         else:
-            # its head with the nearest modifier word alone ("写个对抗网络": 对抗网络), then the whole term
+            # its head with the nearest modifier word alone ("写个对抗网络": 对抗网络), then the whole term; a
+            # head that is a word of its own (脉冲 + 神经网络) also with its category alone (脉冲网络)
+            pairs = [(last, f"{last}{head}"), (mod, f"{mod}{head}")]
+            category = max((h for h in TERM_HEADS_ZH if len(head) > len(h) and head.endswith(h)), key=len, default="")
+            if category:
+                pairs.append((last, f"{last}{category}"))
             unknown += not any(concept_known(c) or concept_known(m) or phrase_in_corpus(keyword, items, analyzer, c)
-                               for m, c in dict.fromkeys(((last.lower(), f"{last}{head}".lower()),
-                                                          (mod.lower(), f"{mod}{head}".lower()))))
+                               for m, c in dict.fromkeys((m.lower(), c.lower()) for m, c in pairs))
     return unknown / len(terms)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,8 @@ DOMAIN_TERMS = DATA_DIR / "domain_terms.txt"
 # Words that carry no topic in a *question* (colloquial fillers, question frames). Only queries
 # drop them: documents keep them, so changing this list (data/stopwords/query.txt) needs no re-ingest.
 QUERY_STOPWORDS = stopwords.load("query")
+# English determiners, quantifiers, numerals and pronouns: before a head they name no term ("one network")
+_ENGLISH_FUNCTION = stopwords.load("english_function")
 
 _CJK_CHAR = CJK_CHAR
 _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
@@ -61,6 +64,12 @@ TERM_HEADS_EN = frozenset(("network", "networks", "net", "nets", "model", "model
 # what may stand left of a Chinese term's modifier: the start, punctuation, or the words that introduce a
 # subject (的, 里, 和…); a verb or adverb there ("怎么提升模型", "想让深度模型") makes it a verb phrase, not a term
 _TERM_LEFT = frozenset(("的", "里", "中", "之", "和", "与", "跟", "及", "或", "、", "是", "叫", "说"))
+# what may follow a subject: its end, 的 / 是 / 和…, or a question word ("机器遗忘怎么做", "教师强制是什么")
+_SUBJECT_RIGHT = frozenset(("是", "怎么", "咋", "为啥", "为什么", "到底", "是什么", "是啥", "指", "指的是", "呢", "吗"))
+# a noun after these is what is asked for ("有什么办法缓解"), and the verb after it a clause of its own
+_QUESTION_OBJECT = frozenset(("什么", "啥", "哪些", "哪种", "怎样", "多少"))
+# a verb with a result or direction complement or an aspect mark is a predicate (训过, 冻住, 加进去, 起来)
+_VERB_COMPLEMENT = frozenset("过住去来了着到完好掉起上下开出不没")   # and an A-not-A question (行不行)
 _NOT_MODIFIER = frozenset(("除了", "比", "相比", "通过", "像", "如", "对", "对于", "关于", "经过"))   # prepositions, never part of a term
 _DEMONSTRATIVE = re.compile(r"^[这那哪每各该本此某][类种个些样款项]?$|^[一二两三四五六七八九十几多]+[个种类项]?$")
 # word classes of jieba's dictionary that are grammar, never part of a term's modifier: numerals, measure words,
@@ -74,17 +83,47 @@ _NOUN_TAGS = frozenset(("n", "ng", "vn", "an"))
 
 
 @functools.cache
-def _word_classes() -> dict[str, str]:
-    """The part of speech jieba's dictionary gives its function words and its one-character words (read once,
-    0.15 s: the dictionary file, not jieba's tagger)."""
+def _dictionary() -> tuple[dict[str, str], dict[str, str]]:
+    """From jieba's dictionary (read once, 0.2 s: the dictionary file, not jieba's tagger): the part of speech of
+    its function words and its one-character words, and that of its words of two or more characters that are
+    no nouns (verbs, adjectives, adverbs, distinguishers, idioms: ``放进``, ``同一个``, ``遗忘``)."""
     import jieba
     out: dict[str, str] = {}
+    other: dict[str, str] = {}
     with jieba.get_dict_file() as f:
         for raw in f:
             parts = raw.decode("utf-8").split()
-            if len(parts) == 3 and (parts[2] in _FUNCTION_TAGS or len(parts[0]) == 1):     # 25k of 349k words
+            if len(parts) != 3:
+                continue
+            if parts[2] in _FUNCTION_TAGS or len(parts[0]) == 1:     # 25k of 349k words
                 out[parts[0]] = parts[2]
-    return out
+            elif parts[2][0] in "vadblizm":                          # 63k more
+                other[parts[0]] = sys.intern(parts[2])
+    return out, other
+
+
+def _word_classes() -> dict[str, str]:
+    return _dictionary()[0]
+
+
+def noun_word(word: str) -> bool:
+    """Whether jieba's dictionary takes ``word`` for a noun, or does not know it (a coined term like ``数据隐私``):
+    a one-character word only when tagged a noun (``图``, not ``训``), a longer one when not tagged as a verb,
+    adjective, adverb or function word (``脉冲``, ``序列``; not ``同一个``, ``放进``).
+
+    Example:
+        >>> noun_word("脉冲"), noun_word("训"), noun_word("同一个")
+        (True, False, False)
+    """
+    classes, other = _dictionary()
+    if len(word) == 1:
+        return classes.get(word) in ("n", "ng")
+    return word not in other and word not in classes
+
+
+def verb_word(word: str) -> bool:
+    """A verb of two or more characters in jieba's dictionary (``遗忘``, ``扩充``, ``强制``; not ``脉冲``)."""
+    return len(word) >= 2 and _dictionary()[1].get(word, "").startswith("v")
 
 
 def grammar_word(word: str) -> bool:
@@ -264,6 +303,11 @@ class QueryAnalyzer:
                     continue
                 j, mod = i - 1, t[:-len(head)]
             last = mod
+            # a head inside a word jieba knows (神经网络) with a noun before it (脉冲): that word is the head and
+            # the noun its modifier (脉冲 + 神经网络, not 神经 + 网络); after a verb or grammar word ("训大模型",
+            # "同一个大模型") the word itself is the term (大 + 模型)
+            if mod and j >= 0 and content(toks[j]) and noun_word(toks[j]) and toks[j] + t in raw:
+                head, mod, last = t, "", ""
             while j >= 0 and content(toks[j]) and toks[j] + mod + head in raw:
                 mod, j = toks[j] + mod, j - 1
                 last = last or mod
@@ -273,10 +317,26 @@ class QueryAnalyzer:
             # a verb or adverb right before it ("怎么提升模型", "想让深度模型") makes it a verb phrase, not a term
             if mod and (not left or left in _TERM_LEFT or not _CJK_CHAR.search(left) or left + mod + head not in raw):
                 out.append(("zh", mod, head, last))
+        # a noun and a verb naming a task or method as a noun (机器 + 遗忘, 词表 + 扩充, 教师 + 强制): the pair is the
+        # subject or object, so the end, punctuation or a question's word follows it ("机器遗忘怎么做", "用教师强制，");
+        # before anything else ("结果解释不清") it is a clause
+        for i in range(1, len(toks)):
+            noun, verb = toks[i - 1], toks[i]
+            if not (verb_word(verb) and not _VERB_COMPLEMENT.intersection(verb[1:]) and len(noun) >= 2 and content(noun)
+                    and noun_word(noun) and an.knows(noun) and noun + verb in raw and noun not in TERM_HEADS_ZH):
+                continue
+            left = toks[i - 2] if i >= 2 else ""
+            right = toks[i + 1] if i + 1 < len(toks) else ""
+            adverbial = left + noun in raw and (_word_classes().get(left, "").startswith("r")
+                                                or _dictionary()[1].get(left) == "d")   # 彼此高度相关: 高度 is no noun
+            if not adverbial and (left not in _QUESTION_OBJECT or left + noun not in raw) and (
+                    not right or right in _SUBJECT_RIGHT or verb + right not in raw):
+                out.append(("zhv", noun, verb, noun))
         latin = [w for w in toks if _LATIN_WORD.match(w.lower())]
         for a, b in itertools.pairwise(latin):
             la, lb = a.lower(), b.lower()
             if (lb in TERM_HEADS_EN and la not in TERM_HEADS_EN and la not in STOPWORDS and la not in QUERY_STOPWORDS
+                    and la not in _ENGLISH_FUNCTION
                     and f"{a} {b}".lower() in " ".join(raw.lower().split())):
                 out.append(("en", a, b, a))
         if not has_cjk:

@@ -257,6 +257,37 @@ def test_a_question_about_a_plain_word_term_no_bank_uses_is_not_covered(searcher
     assert before.level != "not_covered"     # every word of it is common in the banks: it came near without the test
 
 
+# -- issue 13, sixth session: terms inside a word, terms made of a noun and a verb, English grammar ----------------
+def test_a_head_inside_a_word_takes_the_noun_before_it_as_modifier(searcher):
+    qa = searcher.query_analyzer
+    # 神经网络 is one word of jieba's: its modifier is the noun before it, not 神经
+    assert ("zh", "量子", "神经网络", "量子") in qa.subject_terms("量子神经网络的优势在哪")
+    assert searcher.scores("量子神经网络的优势在哪").terms_unknown == 1.0
+    # after a verb the word itself is the term (大 + 模型), as before
+    assert [t[2:] for t in qa.subject_terms("训大模型要多少显卡")] == [("模型", "大")]
+    assert searcher.scores("训大模型要多少显卡").terms_unknown == 0.0
+
+
+def test_a_noun_and_a_verb_as_the_subject_make_a_term(searcher):
+    qa = searcher.query_analyzer
+    assert ("zhv", "文本", "纠错", "文本") in qa.subject_terms("文本纠错怎么做")
+    assert searcher.scores("文本纠错怎么做").terms_unknown == 1.0         # 文本 and 纠错 never together in the banks
+    assert searcher.search("文本纠错怎么做").level == "not_covered"
+    # known when an item names the two together, in either order or under the noun's written name (图片 -> 图像)
+    assert searcher.scores("梯度计算是怎么回事").terms_unknown == 0.0
+    assert searcher.scores("图片生成怎么做").terms_unknown == 0.0
+    # a clause is no term: something follows the verb, it carries a complement, or the noun is what is asked for
+    # or used as an adverb
+    for clause in ("结果解释不清怎么办", "这个模型训过吗", "有什么办法缓解过拟合", "两个特征彼此高度相关怎么办"):
+        assert not [t for t in qa.subject_terms(clause) if t[0] == "zhv"], clause
+
+
+def test_an_english_determiner_is_no_modifier(searcher):
+    qa = searcher.query_analyzer
+    assert qa.subject_terms("How can one network predict another's weights?") == []
+    assert not [t for t in qa.subject_terms("Do other models use each layer differently?") if t[0] == "en"]
+
+
 # -- issue 13, fifth session: the rare words of an English question are its terms -------------------------------
 def test_rare_english_words_are_terms_and_everyday_ones_are_not(searcher):
     qa = searcher.query_analyzer
