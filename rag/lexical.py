@@ -18,7 +18,7 @@ import numpy as np
 from ingest.items import QAItem
 from ingest.keyword import STOPWORDS, KeywordIndex
 from ingest.text.normalize import fold
-from rag.query import TERM_HEADS_ZH, QueryAnalyzer
+from rag.query import TERM_HEADS_ZH, QueryAnalyzer, inflections
 
 _SPACING = re.compile(r"[\s_\-]+")
 
@@ -175,9 +175,8 @@ def unknown_terms(keyword: KeywordIndex, items, query_analyzer, terms) -> float:
         return c is not None and (keyword.knows(c.replace(" ", "_")) or keyword.knows(w))
 
     def word_known(w: str) -> bool:
-        low = w.lower()
-        return (concept_known(low) or low in lexicon or keyword.knows(low)
-                or (low.endswith("s") and (keyword.knows(low[:-1]) or low[:-1] in lexicon)))
+        # under any of its inflections (replayed -> replay, multiplications -> multiplication)
+        return any(concept_known(v) or v in lexicon or keyword.knows(v) for v in inflections(w))
 
     unknown = 0
     for kind, mod, head, last in terms:

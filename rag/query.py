@@ -164,6 +164,28 @@ def _zipf():
     return functools.partial(zipf_frequency, lang="en")
 
 
+_INFLECTION = re.compile(r"(?:ations|ation|ings|ing|ies|ied|es|ed|s)$")
+
+
+def inflections(word: str) -> tuple[str, ...]:
+    """``word`` and its stems once an English inflection is taken off (``replayed`` -> ``replay``,
+    ``concatenating`` -> ``concatenat``, ``concatenate``; ``multiplications`` -> ``multiplication``, ``multiplicate``).
+
+    Example:
+        >>> inflections("replayed"), inflections("studies")
+        (('replayed', 'replay', 'replaye'), ('studies', 'studie', 'study'))
+    """
+    low = word.lower()
+    out = [low]
+    if low.endswith("s") and len(low) > 4:
+        out.append(low[:-1])
+    m = _INFLECTION.search(low)
+    if m and len(low) - len(m.group(0)) >= 4:
+        stem = low[:m.start()]
+        out += [stem + "y"] if m.group(0) in ("ies", "ied") else [stem, stem + "e"]
+    return tuple(dict.fromkeys(out))
+
+
 def rare_word(word: str) -> bool:
     """A word of general English rare enough to be a term of a field (``conformal``, ``hypernetwork``,
     ``counterfactual``; not ``server``, ``behave``, ``differently``).
@@ -182,7 +204,8 @@ _LATIN_WORD = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _PROPER_NOUN = re.compile(r"(?<=[a-z0-9,;:'\")] )([A-Z][a-z]{2,})(?![A-Za-z])")
 # a question about the assistant itself (its home, its age, its likes): a sentence whose subject is 你 / you
 _ABOUT_YOU = re.compile(r"^\W*(?:那|请问|问一下)?\s*你(?!们?(?:觉得|认为|说|看|知道|能|会|可以|帮))|\b(?:do|are|can|will|did|have) you\b", re.I)
-NAME_LIKE = _NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z0-9]{2,}|.*[a-z][A-Z].*|.*[A-Za-z]\d.*|.*\d[A-Za-z].*)$")
+NAME_LIKE = _NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?!\d+(?:[xX×*]\d+)+$)"   # a shape or size (2x2, 224x224) is no name
+                                    r"(?:[A-Z0-9]{2,}|.*[a-z][A-Z].*|.*[A-Za-z]\d.*|.*\d[A-Za-z].*)$")
 
 
 @dataclass
@@ -252,7 +275,11 @@ class QueryAnalyzer:
     def in_domain(self, text: str) -> bool:
         """Whether the question names anything from AI / ML (``你好``, ``股票怎么选``, ``TCP 三次握手`` do not);
         small talk addressed to the assistant (``你是ChatGPT吗``, ``谢谢``) is never in the domain."""
-        return self.domain(_SMALL_TALK.sub(" ", text))
+        text = _SMALL_TALK.sub(" ", text)
+        if self.domain(text):
+            return True
+        # an English phrase of the ML glossary ("prioritized experience replay", "word embeddings") is the domain too
+        return any(" " in w or "-" in w for w, _ in self.concepts(text) if not _CJK_CHAR.search(w))
 
     def small_talk(self, text: str) -> bool:
         """Small talk addressed to the assistant (``你好``, ``你是ChatGPT吗``, ``thanks!``) that asks about

@@ -56,7 +56,8 @@ SETS = {"old": DEFAULT_DATA, "tune": DATA_DIR / "eval" / "grading_tune.jsonl",
         "heldout3": DATA_DIR / "eval" / "grading_heldout3.jsonl", "heldout5": DATA_DIR / "eval" / "grading_heldout5.jsonl",
         "tune3": DATA_DIR / "eval" / "grading_tune3.jsonl", "heldout6": DATA_DIR / "eval" / "grading_heldout6.jsonl",
         # over the public banks (``id:`` refs): grade them on an index built with ``qbank ingest ../shared/banks``
-        "tune4": DATA_DIR / "eval" / "grading_tune4.jsonl", "heldout7": DATA_DIR / "eval" / "grading_heldout7.jsonl"}
+        "tune4": DATA_DIR / "eval" / "grading_tune4.jsonl", "heldout7": DATA_DIR / "eval" / "grading_heldout7.jsonl",
+        "heldout8": DATA_DIR / "eval" / "grading_heldout8.jsonl"}
 
 
 @dataclass(frozen=True)
@@ -304,11 +305,11 @@ def format_comparison(results: dict[str, dict], data: Path | None = None) -> str
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rag.interview.evaluate", description=__doc__.split("\n\n")[0])
     p.add_argument("--set", dest="set_", default="old",
-                   metavar="old|tune|tune2|tune3|tune4|heldout|heldout3|heldout5|heldout6|heldout7|PATH",
+                   metavar="old|tune|tune2|tune3|tune4|heldout|heldout3|heldout5|heldout6|heldout7|heldout8|PATH",
                    help="labelled set: old (data/eval/grading.jsonl), tune / tune2 / tune3 (grading_tune*.jsonl), "
                         "heldout (grading_heldout.jsonl, a tuning set since round 3), heldout3 / heldout5 / heldout6 "
-                        "(frozen: never tune on them), tune4 / heldout7 (over the public banks: run with QBANK_HOME "
-                        "on an index built with `qbank ingest ../shared/banks`; heldout7 is frozen) or a JSONL path")
+                        "(frozen: never tune on them), tune4 / heldout7 / heldout8 (over the public banks: run with QBANK_HOME "
+                        "on an index built with `qbank ingest ../shared/banks`; heldout7 and heldout8 are frozen) or a JSONL path")
     p.add_argument("--data", type=Path, help="labelled set path (same as --set PATH)")
     p.add_argument("--grader", choices=("both", "qbank", "baseline"), default="both",
                    help="qbank grader, alignment baseline, or both side by side (default)")

@@ -153,7 +153,7 @@ def test_suites_mark_every_query_tune_holdout_or_fresh_and_keep_the_frozen_files
     readme = (EVAL_DIR / "README.md").read_text(encoding="utf-8")
     for file in ("retrieval_fresh_holdout.jsonl", "retrieval_public_fresh_holdout.jsonl",
                  "retrieval_ood_holdout.jsonl", "retrieval_public_holdout.jsonl", "retrieval_heldout4.jsonl",
-                 "retrieval_heldout5.jsonl", "retrieval_heldout6.jsonl"):
+                 "retrieval_heldout5.jsonl", "retrieval_heldout6.jsonl", "retrieval_heldout7.jsonl"):
         assert f"{hashlib.sha256((EVAL_DIR / file).read_bytes()).hexdigest()}  {file}" in readme
 
 

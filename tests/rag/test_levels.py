@@ -288,6 +288,18 @@ def test_an_english_determiner_is_no_modifier(searcher):
     assert not [t for t in qa.subject_terms("Do other models use each layer differently?") if t[0] == "en"]
 
 
+def test_a_shape_is_no_name_and_an_inflected_word_is_known_by_its_stem(searcher):
+    qa = searcher.query_analyzer
+    q = "Reshaping a 3x4 tensor into 2x6 or 12x1: which of them keep the same elements?"
+    assert qa.names(q) == []                        # 3x4, 2x6 are sizes, not product names no bank mentions
+    assert searcher.scores(q).names_unknown == 0.0
+    # "replayed" is rare in general English, but "replay" is a word of the glossary phrase the question names
+    q = "In prioritized experience replay, why is a transition with a large TD error replayed sooner?"
+    assert searcher.scores(q).terms_unknown == 0.0
+    assert qa.in_domain(q)                          # an English glossary phrase is the domain, listed or not
+    assert not qa.in_domain("Which wok should I season first, cast iron or carbon steel?")
+
+
 # -- issue 13, fifth session: the rare words of an English question are its terms -------------------------------
 def test_rare_english_words_are_terms_and_everyday_ones_are_not(searcher):
     qa = searcher.query_analyzer
